@@ -1,0 +1,78 @@
+"""`python -m googlenet.train`: train, evaluate or predict with GoogLeNet.
+
+Flags after conan7882/GoogLeNet-Inception `inception_cifar.py`. This file only
+turns flags into a Config and calls googlenet.train_lib.
+"""
+
+from absl import app
+from absl import flags
+
+from googlenet import train_lib
+from inpaint import cli
+from inpaint import data
+
+FLAGS = flags.FLAGS
+flags.DEFINE_bool('train', False, 'Train a model.')
+flags.DEFINE_bool('eval', False, 'Evaluate: prints "top1=<float> top5=<float> n=<int>".')
+flags.DEFINE_bool('predict', False, 'Predict the classes of --images.')
+flags.DEFINE_string('load', None, 'Run or export folder to resume / evaluate '
+                    '(default for --eval/--predict: the shipped checkpoints/googlenet).')
+flags.DEFINE_float('lr', 1e-3, 'Initial learning rate (divided by 10 at epochs 30 and 50).')
+flags.DEFINE_integer('bsize', 128, 'Batch size.')
+flags.DEFINE_float('keep_prob', 0.4, 'Dropout keep probability.')
+flags.DEFINE_integer('maxepoch', 100, 'Number of training epochs.')
+flags.DEFINE_string('data_dir', None, 'Stanford Cars folder (default $CARS_DATA_DIR, '
+                    'then ./data/stanford_cars).')
+flags.DEFINE_string('split', None, 'train | val | all (default: train for --train, '
+                    'val for --eval).')
+flags.DEFINE_integer('n_class', 196, 'Number of classes.')
+flags.DEFINE_integer('img_size', 64, 'Input side in pixels.')
+flags.DEFINE_float('width', 1.0, 'Channel width multiplier (1.0 = GoogLeNet).')
+flags.DEFINE_string('save_dir', None, 'Where new runs go (default ./googlenet_runs).')
+flags.DEFINE_list('images', [], 'Image files for --predict.')
+flags.DEFINE_integer('limit', None, 'Use at most this many images (smoke runs).')
+flags.DEFINE_float('label_smoothing', 0.0, 'Label smoothing of the cross-entropy.')
+
+
+def config_from_flags() -> train_lib.Config:
+  if not (FLAGS.train or FLAGS.eval or FLAGS.predict):
+    raise cli.UsageError('nothing to do: pass --train, --eval or --predict')
+  cli.require_positive(lr=FLAGS.lr, bsize=FLAGS.bsize, maxepoch=FLAGS.maxepoch,
+                       n_class=FLAGS.n_class, img_size=FLAGS.img_size, width=FLAGS.width)
+  if not 0 < FLAGS.keep_prob <= 1:
+    raise cli.UsageError(f'--keep_prob={FLAGS.keep_prob} must be in (0, 1]')
+  if FLAGS.split is not None:
+    cli.require_choice('split', FLAGS.split, data.SPLITS)
+  return train_lib.Config(
+      data_dir=FLAGS.data_dir, split=FLAGS.split or 'train',
+      eval_split=FLAGS.split if FLAGS.split and not FLAGS.train else 'val',
+      n_class=FLAGS.n_class, img_size=FLAGS.img_size, width=FLAGS.width, lr=FLAGS.lr,
+      bsize=FLAGS.bsize, keep_prob=FLAGS.keep_prob, maxepoch=FLAGS.maxepoch,
+      load=FLAGS.load, save_dir=FLAGS.save_dir, limit=FLAGS.limit,
+      label_smoothing=FLAGS.label_smoothing)
+
+
+def run():
+  cfg = config_from_flags()
+  if FLAGS.train:
+    run_dir = train_lib.train(cfg)
+    print(f'trained model in {run_dir}', flush=True)
+    cfg.load = cfg.load or run_dir
+  if FLAGS.eval:
+    top1, top5, n = train_lib.evaluate(cfg)
+    print(f'top1={top1:.4f} top5={top5:.4f} n={n}', flush=True)
+  if FLAGS.predict:
+    if not FLAGS.images:
+      raise cli.UsageError('--predict needs --images=<file>[,<file>...]')
+    for path, cls, prob in train_lib.predict(cfg, FLAGS.images):
+      print(f'{path}\tclass={cls}\tp={prob:.3f}')
+
+
+def main(argv):
+  del argv
+  cli.quiet_tf()
+  cli.run_guarded(run)
+
+
+if __name__ == '__main__':
+  app.run(main)

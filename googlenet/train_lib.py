@@ -1,0 +1,221 @@
+"""GoogLeNet training, evaluation and prediction on Stanford Cars."""
+
+import dataclasses
+import math
+import os
+import time
+from typing import Optional, Sequence, Tuple
+
+import keras
+import numpy as np
+import tensorflow as tf
+from absl import logging
+
+from googlenet import model as gmodel
+from inpaint import ckpt
+from inpaint import data
+from inpaint import tb
+
+AUX_WEIGHT = 0.3
+SHIPPED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                       'checkpoints', 'googlenet')
+
+
+@dataclasses.dataclass
+class Config:
+  """Flags of `python -m googlenet.train`, after conan7882's inception_cifar.py."""
+  data_dir: Optional[str] = None
+  split: str = 'train'
+  eval_split: str = 'val'
+  n_class: int = data.NUM_CLASSES
+  img_size: int = 64
+  width: float = 1.0
+  lr: float = 1e-3
+  bsize: int = 128
+  keep_prob: float = 0.4
+  maxepoch: int = 100
+  weight_decay: float = 5e-4
+  strong_augment: bool = True
+  load: Optional[str] = None
+  save_dir: Optional[str] = None
+  seed: int = 0
+  limit: Optional[int] = None  # Use at most this many images (tests, smoke runs).
+  label_smoothing: float = 0.0
+
+
+def arch_config(cfg: Config) -> dict:
+  return {'arch': 'googlenet_bn', 'width': cfg.width, 'img_size': cfg.img_size,
+          'n_class': cfg.n_class}
+
+
+def lr_boundaries(maxepoch: int) -> Tuple[int, int]:
+  """Epochs at which the learning rate drops 10x: 30 and 50, scaled below 60 epochs."""
+  if maxepoch >= 60:
+    return 30, 50
+  return max(1, round(maxepoch * 30 / 60)), max(2, round(maxepoch * 50 / 60))
+
+
+def learning_rate(cfg: Config, epoch: int) -> float:
+  b1, b2 = lr_boundaries(cfg.maxepoch)
+  return cfg.lr * (0.01 if epoch >= b2 else 0.1 if epoch >= b1 else 1.0)
+
+
+class Trainer:
+  """Owns the model, the optimizer and the compiled train step."""
+
+  def __init__(self, cfg: Config):
+    self.cfg = cfg
+    self.model = gmodel.build_googlenet(cfg.n_class, cfg.img_size, cfg.width,
+                                        cfg.keep_prob, aux=True)
+    self.optimizer = keras.optimizers.Adam(learning_rate=cfg.lr)
+    self.optimizer.build(self.model.trainable_variables)
+    self.kernels = [v for v in self.model.trainable_variables if 'kernel' in v.path]
+    self.loss_fn = keras.losses.CategoricalCrossentropy(
+        from_logits=True, label_smoothing=cfg.label_smoothing)
+
+  def _ce(self, labels, logits):
+    return self.loss_fn(tf.one_hot(labels, self.cfg.n_class), logits)
+
+  @tf.function
+  def train_step(self, images, labels):
+    """images [B, S, S, 3] in [-1, 1], labels [B] int -> (loss, top1 accuracy)."""
+    with tf.GradientTape() as tape:
+      logits, aux1, aux2 = self.model(images, training=True)
+      ce = self._ce(labels, logits)
+      loss = ce + AUX_WEIGHT * (self._ce(labels, aux1) + self._ce(labels, aux2))
+      # L2 weight decay as the TF1 original: wd * sum(w^2) / 2.
+      loss += self.cfg.weight_decay * tf.add_n([tf.nn.l2_loss(k) for k in self.kernels])
+    grads = tape.gradient(loss, self.model.trainable_variables)
+    self.optimizer.apply_gradients(zip(grads, self.model.trainable_variables))
+    acc = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32),
+                                          labels), tf.float32))
+    return ce, acc
+
+
+def _run_dir(cfg: Config) -> str:
+  if cfg.load:
+    return cfg.load
+  root = cfg.save_dir or os.path.join('googlenet_runs')
+  return os.path.join(root, time.strftime('%Y%m%d-%H%M'))
+
+
+def train(cfg: Config) -> str:
+  """Trains (resuming from cfg.load when given) and exports the inference weights.
+
+  Returns:
+    The run folder; its `export/` subfolder holds the lean weights.
+  """
+  images, labels = data.load_arrays(cfg.data_dir, cfg.split, cfg.img_size, cfg.seed, cfg.limit)
+  if (labels < 0).any():
+    raise data.DataError('GoogLeNet training needs labelled images (class folders or devkit)')
+  if labels.max() >= cfg.n_class:
+    raise data.DataError(f'labels go up to {labels.max()}, but --n_class={cfg.n_class}')
+  trainer = Trainer(cfg)
+  run_dir = _run_dir(cfg)
+  state = ckpt.TrainState(run_dir, model=trainer.model, optimizer=trainer.optimizer)
+  if cfg.load:
+    saved = ckpt.read_config(run_dir)
+    ckpt.check_config(saved, arch_config(cfg), run_dir)
+    if not state.restore():
+      raise ckpt.CheckpointError(f'no checkpoint to resume in {run_dir!r}')
+  ckpt.write_config(run_dir, {**arch_config(cfg), **dataclasses.asdict(cfg)})
+  steps_per_epoch = max(1, len(images) // cfg.bsize)
+  epoch = int(state.step.numpy())  # The step variable counts epochs here.
+  logging.info('%s training at epoch %d of %d; %d images, %d steps per epoch',
+               'continue' if epoch else 'start', epoch, cfg.maxepoch, len(images), steps_per_epoch)
+  ds = iter(data.train_dataset(images, labels, min(cfg.bsize, len(images)), cfg.seed + epoch,
+                               strong=cfg.strong_augment))
+  writer = tf.summary.create_file_writer(os.path.join(run_dir, 'logs'))
+  while epoch < cfg.maxepoch:
+    trainer.optimizer.learning_rate.assign(learning_rate(cfg, epoch))
+    t0 = time.time()
+    losses, accs = [], []
+    for _ in range(steps_per_epoch):
+      x, y = next(ds)
+      loss, acc = trainer.train_step(x, y)
+      losses.append(float(loss))
+      accs.append(float(acc))
+    epoch += 1
+    state.step.assign(epoch)
+    state.save()
+    dt = time.time() - t0
+    tb.scalars(writer, epoch, {'train/loss': np.mean(losses), 'train/top1': np.mean(accs),
+                               'train/seconds_per_epoch': dt})
+    print(f'epoch {epoch}/{cfg.maxepoch} loss={np.mean(losses):.4f} '
+          f'train_top1={np.mean(accs):.4f} lr={learning_rate(cfg, epoch - 1):.2e} '
+          f'time={dt:.1f}s', flush=True)
+  export_dir = os.path.join(run_dir, 'export')
+  export(trainer.model, cfg, export_dir)
+  return run_dir
+
+
+def export(model: keras.Model, cfg: Config, folder: str) -> str:
+  """Writes the inference graph's weights (no aux heads, no optimizer) + config."""
+  inference = build_inference(cfg)
+  src = {l.name: l for l in model.layers}
+  for layer in inference.layers:
+    if layer.weights:
+      layer.set_weights(src[layer.name].get_weights())
+  return ckpt.export_weights(folder, {'googlenet': inference}, arch_config(cfg))
+
+
+def build_inference(cfg: Config) -> keras.Model:
+  return gmodel.build_googlenet(cfg.n_class, cfg.img_size, cfg.width, cfg.keep_prob, aux=False)
+
+
+def load_inference(folder: Optional[str] = None, cfg: Optional[Config] = None) -> keras.Model:
+  """Loads an inference GoogLeNet from an export folder or a training run folder.
+
+  The architecture comes from the folder's config.json.
+  """
+  folder = folder or SHIPPED
+  saved = ckpt.read_config(folder)
+  cfg = dataclasses.replace(cfg or Config(), width=saved.get('width', 1.0),
+                            img_size=saved.get('img_size', 64),
+                            n_class=saved.get('n_class', data.NUM_CLASSES))
+  if os.path.exists(os.path.join(folder, ckpt.WEIGHTS)):
+    net = build_inference(cfg)
+    ckpt.import_weights(folder, {'googlenet': net}, arch_config(cfg))
+    return net
+  full = gmodel.build_googlenet(cfg.n_class, cfg.img_size, cfg.width, cfg.keep_prob, aux=True)
+  ckpt.restore_models(folder, arch_config(cfg), model=full)
+  return gmodel.inference_model(full)
+
+
+def predict_logits(net: keras.Model, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
+  """uint8 [N, S, S, 3] -> float32 logits [N, n_class] (inference mode)."""
+  fn = tf.function(lambda x: net(data.to_float(x), training=False))
+  return np.concatenate([fn(images[i:i + batch_size]).numpy()
+                         for i in range(0, len(images), batch_size)])
+
+
+def topk(logits: np.ndarray, labels: np.ndarray, ks: Sequence[int] = (1, 5)):
+  order = np.argsort(-logits, axis=1)
+  return [float(np.mean((order[:, :k] == labels[:, None]).any(axis=1))) for k in ks]
+
+
+def evaluate(cfg: Config) -> Tuple[float, float, int]:
+  """Top-1 / top-5 accuracy of cfg.load (default: the shipped model) on cfg.eval_split."""
+  net = load_inference(cfg.load, cfg)
+  images, labels = data.load_arrays(cfg.data_dir, cfg.eval_split, net.input_shape[1],
+                                    cfg.seed, cfg.limit)
+  if (labels < 0).any():
+    raise data.DataError('evaluation needs labelled images')
+  top1, top5 = topk(predict_logits(net, images), labels)
+  return top1, top5, len(labels)
+
+
+def predict(cfg: Config, paths: Sequence[str]):
+  """Returns [(path, class index, probability)] for image files."""
+  net = load_inference(cfg.load, cfg)
+  size = net.input_shape[1]
+  rows, imgs = [], []
+  for p in paths:
+    img = data.load_image(p, size)
+    if img is not None:
+      rows.append(p)
+      imgs.append(img)
+  if not imgs:
+    raise data.DataError('none of the given images could be read')
+  probs = tf.nn.softmax(predict_logits(net, np.stack(imgs))).numpy()
+  return [(p, int(np.argmax(pr)), float(np.max(pr))) for p, pr in zip(rows, probs)]

@@ -1,0 +1,18 @@
+"""The non-learned baseline: biharmonic inpainting (skimage.restoration)."""
+
+import numpy as np
+from skimage.restoration import inpaint_biharmonic
+
+
+def biharmonic(images: np.ndarray, masks: np.ndarray) -> np.ndarray:
+  """images [N, S, S, 3] in [-1, 1], masks [N, S, S] (1 = known) -> [N, S, S, 3] in [-1, 1]."""
+  out = []
+  for img, m in zip(np.asarray(images, np.float64), np.asarray(masks)):
+    hole = m < 0.5
+    if not hole.any():
+      out.append(img)
+    elif hole.all():  # Nothing to interpolate from: a flat grey fill.
+      out.append(np.zeros_like(img))
+    else:
+      out.append(inpaint_biharmonic(img, hole, channel_axis=-1))
+  return np.clip(np.stack(out), -1.0, 1.0).astype(np.float32)

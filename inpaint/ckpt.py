@@ -1,0 +1,171 @@
+"""Checkpoints: resumable training state and lean exported weights.
+
+Two formats, both with a ``config.json`` beside the weights:
+
+* a training run folder: ``tf.train.Checkpoint`` (step, models, optimizers) in a
+  ``CheckpointManager``; TF writes the ``checkpoint`` index file last, so a crash
+  mid-write leaves the previous checkpoint as the latest one;
+* an export folder (what ``checkpoints/`` ships): ``weights.npz`` holding the
+  inference variables only (no optimizer state), kernels as float16.
+"""
+
+import json
+import os
+import tempfile
+from typing import Dict, Mapping, Optional
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+CONFIG = 'config.json'
+WEIGHTS = 'weights.npz'
+# Config keys that decide the architecture; a mismatch makes weights unloadable.
+ARCH_KEYS = ('arch', 'width', 'img_size', 'z_dim', 'n_class')
+# Relative error allowed on any model output after the float16 round trip.
+FP16_RTOL = 2e-2
+
+
+class CheckpointError(ValueError):
+  """A checkpoint is missing or does not fit the model; the message says why."""
+
+
+def _atomic_write(path: str, write_fn, mode='w'):
+  """Writes via a temp file in the same folder, then renames over `path`."""
+  folder = os.path.dirname(os.path.abspath(path))
+  os.makedirs(folder, exist_ok=True)
+  fd, tmp = tempfile.mkstemp(dir=folder, prefix='.tmp_')
+  try:
+    with os.fdopen(fd, mode) as f:
+      write_fn(f)
+    os.replace(tmp, path)
+  except BaseException:
+    if os.path.exists(tmp):
+      os.remove(tmp)
+    raise
+
+
+def write_config(folder: str, config: Mapping) -> None:
+  _atomic_write(os.path.join(folder, CONFIG),
+                lambda f: json.dump(dict(config), f, indent=2, sort_keys=True))
+
+
+def read_config(folder: str) -> dict:
+  path = os.path.join(folder, CONFIG)
+  if not os.path.exists(path):
+    raise CheckpointError(f'no {CONFIG} in {folder!r}: not a checkpoint folder')
+  with open(path) as f:
+    return json.load(f)
+
+
+def check_config(saved: Mapping, wanted: Mapping, folder: str) -> None:
+  """Raises CheckpointError listing every architecture key that differs."""
+  diffs = [f'{k}: checkpoint has {saved.get(k)!r}, model wants {wanted[k]!r}'
+           for k in ARCH_KEYS if k in wanted and k in saved and saved[k] != wanted[k]]
+  if diffs:
+    raise CheckpointError(f'checkpoint {folder!r} does not fit: ' + '; '.join(diffs))
+
+
+def _var_key(model_name: str, var) -> str:
+  return f'{model_name}/{var.path}'
+
+
+def export_weights(folder: str, models: Mapping[str, keras.Model], config: Mapping,
+                   fp16: bool = True) -> str:
+  """Saves every model variable (weights + BN statistics, no optimizer state).
+
+  Kernels and biases are stored as float16 when `fp16`; batch-norm parameters
+  and statistics stay float32 (they are tiny, and variances can be small).
+
+  Returns:
+    The path of the written weights file.
+  """
+  arrays = {}
+  for name, model in models.items():
+    for v in model.weights:
+      a = np.asarray(v.numpy(), np.float32)
+      if fp16 and 'batchnorm' not in v.path and '_bn' not in v.path:
+        a = a.astype(np.float16)
+      arrays[_var_key(name, v)] = a
+  path = os.path.join(folder, WEIGHTS)
+  _atomic_write(path, lambda f: np.savez(f, **arrays), mode='wb')
+  write_config(folder, config)
+  return path
+
+
+def import_weights(folder: str, models: Mapping[str, keras.Model],
+                   wanted: Optional[Mapping] = None) -> dict:
+  """Loads `export_weights` output into `models` (same names, same shapes).
+
+  Returns:
+    The saved config.
+
+  Raises:
+    CheckpointError: missing files, config mismatch, missing or misshapen variables.
+  """
+  config = read_config(folder)
+  if wanted:
+    check_config(config, wanted, folder)
+  path = os.path.join(folder, WEIGHTS)
+  if not os.path.exists(path):
+    raise CheckpointError(f'no {WEIGHTS} in {folder!r}')
+  with np.load(path) as data:
+    for name, model in models.items():
+      for v in model.weights:
+        key = _var_key(name, v)
+        if key not in data:
+          raise CheckpointError(f'{folder!r} lacks variable {key}')
+        a = data[key]
+        if tuple(a.shape) != tuple(v.shape):
+          raise CheckpointError(f'{key}: checkpoint shape {a.shape}, model shape {tuple(v.shape)}')
+        v.assign(a.astype(np.float32))
+  return config
+
+
+class TrainState:
+  """Step counter + models + optimizers in one resumable tf.train.Checkpoint."""
+
+  def __init__(self, folder: str, max_to_keep: int = 3, **objects):
+    self.folder = folder
+    self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name='step')
+    self.checkpoint = tf.train.Checkpoint(step=self.step, **objects)
+    self.manager = tf.train.CheckpointManager(
+        self.checkpoint, os.path.join(folder, 'ckpt'), max_to_keep=max_to_keep)
+
+  def restore(self) -> bool:
+    """Restores the latest checkpoint if there is one; True when restored."""
+    latest = self.manager.latest_checkpoint
+    if latest is None:
+      return False
+    self.checkpoint.restore(latest).expect_partial()
+    return True
+
+  def save(self) -> str:
+    return self.manager.save(checkpoint_number=int(self.step.numpy()))
+
+
+def restore_models(folder: str, wanted: Optional[Mapping] = None,
+                   **models: keras.Model) -> dict:
+  """Loads models from an export folder or from a training run folder.
+
+  Returns:
+    The saved config.
+  """
+  if not os.path.isdir(folder):
+    raise CheckpointError(f'checkpoint folder {folder!r} does not exist')
+  if os.path.exists(os.path.join(folder, WEIGHTS)):
+    return import_weights(folder, models, wanted)
+  config = read_config(folder)
+  if wanted:
+    check_config(config, wanted, folder)
+  latest = tf.train.latest_checkpoint(os.path.join(folder, 'ckpt'))
+  if latest is None:
+    raise CheckpointError(f'no weights in {folder!r} (neither {WEIGHTS} nor ckpt/)')
+  tf.train.Checkpoint(**models).restore(latest).expect_partial()
+  return config
+
+
+def model_outputs_close(a: Dict[str, np.ndarray], b: Dict[str, np.ndarray],
+                        rtol: float = FP16_RTOL) -> bool:
+  """True when every output of b is within rtol (relative to a's scale) of a."""
+  return all(np.max(np.abs(a[k] - b[k])) <= rtol * (np.max(np.abs(a[k])) + 1e-6) for k in a)

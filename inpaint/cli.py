@@ -1,0 +1,53 @@
+"""Helpers shared by the command-line entry points."""
+
+import os
+import sys
+
+from absl import logging
+
+from inpaint import ckpt
+from inpaint import data
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHIPPED_DIR = os.path.join(REPO_ROOT, 'checkpoints')
+
+
+class UsageError(ValueError):
+  """A bad flag value; the message names it and the valid choices."""
+
+
+# What a user can get wrong: flags, data, checkpoints, files. Each ends the
+# command with one line and exit code 2 instead of a traceback.
+USER_ERRORS = (UsageError, data.DataError, ckpt.CheckpointError, OSError)
+
+
+def run_guarded(fn, *args, **kwargs):
+  """Calls fn; user errors become one line on stderr and exit code 2.
+
+  Set INPAINT_DEBUG=1 to see the traceback instead.
+  """
+  try:
+    return fn(*args, **kwargs)
+  except USER_ERRORS as e:
+    if os.environ.get('INPAINT_DEBUG'):
+      raise
+    msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+    print(f'error: {msg}', file=sys.stderr, flush=True)
+    sys.exit(2)
+
+
+def require_positive(**values):
+  for name, v in values.items():
+    if v is None or v <= 0:
+      raise UsageError(f'--{name}={v} must be positive')
+
+
+def require_choice(name, value, choices):
+  if value not in choices:
+    raise UsageError(f'--{name}={value!r} is not valid; choose one of {", ".join(choices)}')
+
+
+def quiet_tf():
+  """Keeps TF's C++ and Python chatter out of the command's output."""
+  os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+  logging.set_verbosity(logging.INFO)

@@ -1,0 +1,346 @@
+"""The inpainting engine: the seed's losses, optimized over z in one compiled loop.
+
+For images y [N, S, S, 3] in [-1, 1] and masks M [N, S, S, 1] (1 = known),
+per image (Yeh et al., arXiv 1607.07539, plus the seed's terms):
+
+  W           = M * conv2d(1 - M, ones(7x7) / 49, same, symmetric boundary)
+  context     = sum |W * (G(z) - y)|
+  prior       = lamb * BCE(D(G(z)), real)
+  inpainting  = lambda_inp * BCE(D(x), real),   x = M * y + (1 - M) * G(z)
+  semantic    = lambda_sem * sum_{l in (layer, layer_2)} ||F_l(G(z)) - F_l(x)||^2 / ||F_l(x)||^2
+  categorical = lambda_cat * sum_k p_k log(p_k / q_k) + q_k log(q_k / p_k),
+                p = softmax(GoogLeNet(G(z))), q = softmax(GoogLeNet(x))
+
+Every network runs in inference mode, so an image's result does not depend on
+the other images of its batch.
+"""
+
+import dataclasses
+import math
+import time
+from typing import Callable, Dict, Optional
+
+import keras
+import numpy as np
+import tensorflow as tf
+from absl import logging
+
+from googlenet import model as gmodel
+from inpaint import tb
+
+METHODS = ('semantic', 'yeh', 'biharmonic')
+OPTIMIZERS = ('nesterov', 'adam')
+TERMS = ('context', 'prior', 'inpainting', 'semantic', 'categorical')
+_EPS = 1e-8
+
+
+@dataclasses.dataclass
+class Config:
+  """Inpainting settings (the seed's flag names and defaults)."""
+  method: str = 'semantic'
+  learning_rate: float = 0.01
+  momentum: float = 0.9
+  lamb: float = 0.003
+  lambda_inp: float = 3.0
+  lambda_sem: float = 1e5
+  lambda_cat: float = 1e6
+  layer: str = 'inception_4b'
+  layer_2: str = 'inception_3b'
+  iters: int = 1500
+  print_freq: int = 100
+  optimizer: str = 'nesterov'
+  restarts: int = 1
+  nsize: int = 7
+  lr_decay: float = 0.95
+  lr_decay_every: int = 100
+  seed: int = 0
+  jit_compile: bool = False
+
+  def weights(self) -> Dict[str, float]:
+    """The weight of every term for this method (0 = term removed)."""
+    if self.method == 'yeh':
+      return {'context': 1.0, 'prior': self.lamb, 'inpainting': 0.0, 'semantic': 0.0,
+              'categorical': 0.0}
+    return {'context': 1.0, 'prior': self.lamb, 'inpainting': self.lambda_inp,
+            'semantic': self.lambda_sem, 'categorical': self.lambda_cat}
+
+  def validate(self):
+    if self.method not in METHODS:
+      raise ValueError(f'unknown method {self.method!r}; choose one of {", ".join(METHODS)}')
+    if self.optimizer not in OPTIMIZERS:
+      raise ValueError(f'unknown optimizer {self.optimizer!r}; choose one of {", ".join(OPTIMIZERS)}')
+    for name in ('layer', 'layer_2'):
+      v = getattr(self, name)
+      if v not in gmodel.ENDPOINTS:
+        raise ValueError(f'unknown GoogLeNet layer --{name}={v!r}; choose one of '
+                         f'{", ".join(gmodel.ENDPOINTS)}')
+    for name in ('iters', 'print_freq', 'restarts', 'nsize', 'lr_decay_every'):
+      if getattr(self, name) <= 0:
+        raise ValueError(f'--{name}={getattr(self, name)} must be positive')
+    if self.learning_rate <= 0:
+      raise ValueError(f'--learning_rate={self.learning_rate} must be positive')
+    for name in ('lamb', 'lambda_inp', 'lambda_sem', 'lambda_cat'):
+      if getattr(self, name) < 0:
+        raise ValueError(f'--{name}={getattr(self, name)} must not be negative')
+
+
+def weighted_mask(mask: tf.Tensor, nsize: int = 7) -> tf.Tensor:
+  """Yeh's context weights.
+
+  Args:
+    mask: [N, S, S, 1] float, 1 = known.
+    nsize: window side.
+
+  Returns:
+    [N, S, S, 1]: each known pixel weighted by the share of missing pixels in
+    its nsize x nsize window (symmetric boundary); 0 in the hole.
+  """
+  pad = nsize // 2
+  padded = tf.pad(1.0 - mask, [[0, 0], [pad, nsize - 1 - pad], [pad, nsize - 1 - pad], [0, 0]],
+                  mode='SYMMETRIC')
+  kernel = tf.ones([nsize, nsize, 1, 1], mask.dtype) / float(nsize * nsize)
+  return mask * tf.nn.conv2d(padded, kernel, 1, 'VALID')
+
+
+def symmetric_kl(logits_p: tf.Tensor, logits_q: tf.Tensor) -> tf.Tensor:
+  """sum_k p log(p/q) + q log(q/p) = sum_k (p - q)(log p - log q), from logits. [N, K] -> [N]."""
+  lp = tf.nn.log_softmax(logits_p)
+  lq = tf.nn.log_softmax(logits_q)
+  return tf.reduce_sum((tf.exp(lp) - tf.exp(lq)) * (lp - lq), axis=-1)
+
+
+def _sum_sq(t):
+  return tf.reduce_sum(tf.reshape(tf.square(t), [tf.shape(t)[0], -1]), axis=1)
+
+
+class Inpainter:
+  """Optimizes latent codes so that G(z) fills masked images.
+
+  Args:
+    generator: z [N, z_dim] -> [N, S, S, 3] in [-1, 1].
+    discriminator: [N, S, S, 3] -> logit [N, 1]; needed when lamb or lambda_inp > 0.
+    classifier: GoogLeNet (image -> logits); needed when lambda_sem or lambda_cat > 0.
+    cfg: the settings.
+  """
+
+  warn_all_missing = True
+
+  def __init__(self, generator: keras.Model, discriminator: Optional[keras.Model],
+               classifier: Optional[keras.Model], cfg: Config):
+    cfg.validate()
+    if cfg.method == 'biharmonic':
+      raise ValueError('the biharmonic method needs no Inpainter; use baseline.biharmonic')
+    self.cfg = cfg
+    self.generator = generator
+    self.z_dim = generator.input_shape[-1]
+    self.w = {k: v for k, v in cfg.weights().items() if v > 0}
+    self.discriminator = discriminator if ('prior' in self.w or 'inpainting' in self.w) else None
+    if ('prior' in self.w or 'inpainting' in self.w) and discriminator is None:
+      raise ValueError('the prior and inpainting terms need a discriminator')
+    self.features = None
+    if 'semantic' in self.w or 'categorical' in self.w:
+      if classifier is None:
+        raise ValueError('the semantic and categorical terms need a GoogLeNet')
+      layers = [cfg.layer, cfg.layer_2] if 'semantic' in self.w else []
+      self.layers = list(dict.fromkeys(layers))
+      self.features = gmodel.feature_model(classifier, self.layers)
+    self._chunk = tf.function(self._run_chunk, jit_compile=cfg.jit_compile, reduce_retracing=True)
+
+  # ---- losses -------------------------------------------------------------
+
+  def loss_terms(self, z, y, m, w):
+    """Per-image loss terms.
+
+    Args:
+      z: [N, z_dim]; y: [N, S, S, 3] in [-1, 1]; m: [N, S, S, 1] (1 = known);
+      w: weighted_mask(m).
+
+    Returns:
+      (total [N], {term: [N]} with the weights applied, G(z) [N, S, S, 3]).
+    """
+    g = self.generator(z, training=False)
+    x = m * y + (1.0 - m) * g
+    terms = {'context': tf.reduce_sum(tf.abs(w * (g - y)), axis=[1, 2, 3])}
+    n = tf.shape(g)[0]
+    if self.discriminator is not None:
+      # G(z) and x in one batch: one pass instead of two.
+      logits = self.discriminator(tf.concat([g, x], 0), training=False)[:, 0]
+      # BCE(logit, real) = -log sigmoid(logit) = softplus(-logit).
+      if 'prior' in self.w:
+        terms['prior'] = self.w['prior'] * tf.nn.softplus(-logits[:n])
+      if 'inpainting' in self.w:
+        terms['inpainting'] = self.w['inpainting'] * tf.nn.softplus(-logits[n:])
+    if self.features is not None:
+      f = self.features(tf.concat([g, x], 0), training=False)
+      if 'semantic' in self.w:
+        sem = tf.add_n([_sum_sq(f[l][:n] - f[l][n:]) / (_sum_sq(f[l][n:]) + _EPS)
+                        for l in self.layers])
+        terms['semantic'] = self.w['semantic'] * sem
+      if 'categorical' in self.w:
+        terms['categorical'] = self.w['categorical'] * symmetric_kl(f['logits'][:n],
+                                                                    f['logits'][n:])
+    total = tf.add_n(list(terms.values()))
+    return total, terms, g
+
+  # ---- the compiled loop -------------------------------------------------
+
+  def _lr(self, it):
+    decays = tf.cast(it // self.cfg.lr_decay_every, tf.float32)
+    return self.cfg.learning_rate * tf.pow(self.cfg.lr_decay, decays)
+
+  def _run_chunk(self, state, y, m, w, n_steps):
+    """Runs n_steps optimization steps; everything stays in the graph.
+
+    state: (it, z, s1, s2, best_loss, best_z, best_terms, last_terms).
+    """
+    cfg = self.cfg
+    keys = [k for k in TERMS if k in self.w]
+    it, z, s1, s2, best_loss, best_z, best_terms, last_terms = state
+    for _ in tf.range(n_steps):
+      with tf.GradientTape() as tape:
+        tape.watch(z)
+        total, terms, _ = self.loss_terms(z, y, m, w)
+        objective = tf.reduce_sum(total)  # Images are independent: one backward pass.
+      grad = tape.gradient(objective, z)
+      term_mat = tf.stack([terms[k] for k in keys], axis=1)
+      improved = total < best_loss  # False for NaN: the best so far is kept.
+      best_loss = tf.where(improved, total, best_loss)
+      best_z = tf.where(improved[:, None], z, best_z)
+      best_terms = tf.where(improved[:, None], term_mat, best_terms)
+      finite = tf.reduce_all(tf.math.is_finite(grad), axis=1, keepdims=True)
+      grad = tf.where(finite, grad, tf.zeros_like(grad))
+      lr = self._lr(it)
+      if cfg.optimizer == 'nesterov':
+        # tf.compat.v1.train.MomentumOptimizer(use_nesterov=True), as the seed.
+        s1 = cfg.momentum * s1 + grad
+        z = z - lr * (grad + cfg.momentum * s1)
+      else:
+        t = tf.cast(it + 1, tf.float32)
+        s1 = 0.9 * s1 + 0.1 * grad
+        s2 = 0.999 * s2 + 0.001 * tf.square(grad)
+        z = z - lr * (s1 / (1 - 0.9 ** t)) / (tf.sqrt(s2 / (1 - 0.999 ** t)) + 1e-8)
+      z = tf.clip_by_value(z, -1.0, 1.0)
+      it += 1
+      last_terms = term_mat
+    return it, z, s1, s2, best_loss, best_z, best_terms, last_terms
+
+  def initial_z(self, n: int, seed: Optional[int] = None) -> np.ndarray:
+    """z ~ U(-1, 1) [n, z_dim], seeded."""
+    rng = np.random.default_rng(self.cfg.seed if seed is None else seed)
+    return rng.uniform(-1.0, 1.0, (n, self.z_dim)).astype(np.float32)
+
+  def inpaint(self, y: np.ndarray, m: np.ndarray, z0: Optional[np.ndarray] = None,
+              writer=None, log: Callable[[str], None] = print) -> dict:
+    """Fills the holes of a batch.
+
+    Args:
+      y: [N, S, S, 3] in [-1, 1] (hole pixels are ignored).
+      m: [N, S, S] or [N, S, S, 1], 1 = known.
+      z0: initial codes [N * restarts, z_dim] (restart r of image i at row r * N + i);
+        default seeded U(-1, 1).
+      writer: optional summary writer for TensorBoard scalars.
+      log: where progress lines go.
+
+    Returns:
+      dict with 'z' [N, z_dim], 'g' = G(z) [N, S, S, 3], 'composite' (M y + (1-M) G),
+      'loss' [N], 'terms' {term: [N]}, 'seconds', 'iters', 'nan' (bool [N]).
+    """
+    cfg = self.cfg
+    y = tf.convert_to_tensor(y, tf.float32)
+    m = tf.convert_to_tensor(m, tf.float32)
+    if m.shape.rank == 3:
+      m = m[..., None]
+    n = int(y.shape[0])
+    r = cfg.restarts
+    keys = [k for k in TERMS if k in self.w]
+    if z0 is None:
+      z0 = self.initial_z(n * r)
+    if z0.shape != (n * r, self.z_dim):
+      raise ValueError(f'z0 has shape {z0.shape}, expected {(n * r, self.z_dim)}')
+    t0 = time.time()
+    if bool(tf.reduce_all(m > 0.5)):  # Nothing to fill: the input is the answer.
+      zeros = np.zeros(n, np.float32)
+      return {'z': z0[:n], 'g': y.numpy(), 'composite': y.numpy(), 'loss': zeros,
+              'terms': {k: zeros for k in keys}, 'seconds': 0.0, 'iters': 0,
+              'nan': np.zeros(n, bool)}
+    missing_all = tf.reduce_all(m < 0.5, axis=[1, 2, 3]).numpy()
+    if missing_all.any() and self.warn_all_missing:
+      logging.warning('%d image(s) have no known pixel: running without context '
+                      '(prior and semantic terms only)', int(missing_all.sum()))
+    yt, mt = tf.tile(y, [r, 1, 1, 1]), tf.tile(m, [r, 1, 1, 1])
+    wt = weighted_mask(mt, cfg.nsize)
+    z = tf.constant(z0)
+    big = tf.fill([n * r], np.float32(np.inf))
+    zk = tf.zeros([n * r, len(keys)])
+    state = (tf.constant(0), z, tf.zeros_like(z), tf.zeros_like(z), big, z, zk, zk)
+    done = 0
+    while done < cfg.iters:
+      steps = min(cfg.print_freq, cfg.iters - done)
+      t = time.time()
+      state = self._chunk(state, yt, mt, wt, tf.constant(steps))
+      last = state[7].numpy()  # The one host transfer per print_freq steps.
+      dt = (time.time() - t) / steps
+      done += steps
+      means = dict(zip(keys, last.mean(axis=0)))
+      log(f'iter {done}/{cfg.iters} ' + ' '.join(f'{k}={v:.4g}' for k, v in means.items()) +
+          f' total={sum(means.values()):.4g} sec_per_iter={dt:.4f}')
+      if writer is not None:
+        tb.scalars(writer, done, {**{f'inpaint/{k}': v for k, v in means.items()},
+                                  'inpaint/sec_per_iter': dt})
+    _, _, _, _, best_loss, best_z, best_terms, _ = state
+    # Best restart per image.
+    losses = tf.reshape(best_loss, [r, n])
+    pick = tf.argmin(tf.where(tf.math.is_finite(losses), losses, np.inf), axis=0,
+                     output_type=tf.int32)
+    rows = pick * n + tf.range(n)
+    z_best = tf.gather(best_z, rows)
+    nan = ~np.isfinite(tf.gather(best_loss, rows).numpy())
+    if nan.any():
+      logging.warning('%d image(s) had a NaN loss from the start; their result is G(z0)',
+                      int(nan.sum()))
+      z_best = tf.where(nan[:, None], tf.gather(z, rows), z_best)
+    g = self.generator(z_best, training=False)
+    terms = tf.gather(best_terms, rows).numpy()
+    return {'z': z_best.numpy(), 'g': g.numpy(), 'composite': (m * y + (1 - m) * g).numpy(),
+            'loss': tf.gather(best_loss, rows).numpy(),
+            'terms': {k: terms[:, i] for i, k in enumerate(keys)},
+            'seconds': time.time() - t0, 'iters': cfg.iters, 'nan': nan}
+
+
+def reconstruct(generator: keras.Model, classifier: keras.Model, layer: str,
+                images: np.ndarray, cfg: Config, log=print) -> dict:
+  """The seed's layer-reconstruction experiment.
+
+  Optimizes z so that GoogLeNet endpoint `layer` of G(z) matches that of each
+  image (normalized squared error), with the same compiled loop and optimizer.
+
+  Returns:
+    dict as Inpainter.inpaint ('g' = the reconstructions).
+  """
+  if layer not in gmodel.ENDPOINTS:
+    raise ValueError(f'unknown GoogLeNet layer --reconstruct={layer!r}; choose one of '
+                     f'{", ".join(gmodel.ENDPOINTS)}')
+  rec_cfg = dataclasses.replace(cfg, method='semantic', lamb=0.0, lambda_inp=0.0, lambda_sem=1.0,
+                                lambda_cat=0.0, layer=layer, layer_2=layer)
+  inp = _ReconstructInpainter(generator, None, classifier, rec_cfg)
+  # An all-missing mask: no pixel of the image is compared, only its features.
+  masks = np.zeros(images.shape[:3], np.float32)
+  return inp.inpaint(images, masks, log=log)
+
+
+class _ReconstructInpainter(Inpainter):
+  """Inpainter whose only term compares G(z)'s features with the target's."""
+  warn_all_missing = False
+
+  def __init__(self, *args):
+    super().__init__(*args)
+    self.w = {'semantic': 1.0}
+
+  def loss_terms(self, z, y, m, w):
+    del m, w
+    g = self.generator(z, training=False)
+    n = tf.shape(g)[0]
+    f = self.features(tf.concat([g, y], 0), training=False)
+    l = self.layers[0]
+    sem = _sum_sq(f[l][:n] - f[l][n:]) / (_sum_sq(f[l][n:]) + _EPS)
+    return sem, {'semantic': sem}, g

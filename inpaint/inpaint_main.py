@@ -1,0 +1,106 @@
+"""`python -m inpaint.inpaint_main`: semantic image inpainting with the trained models.
+
+Flags keep the seed's names and defaults; this file only builds a RunConfig
+and calls inpaint.run.
+"""
+
+from absl import app
+from absl import flags
+
+from googlenet import model as gmodel
+from inpaint import cli
+from inpaint import data
+from inpaint import engine
+from inpaint import run as runlib
+from masks import generate as mgen
+
+FLAGS = flags.FLAGS
+flags.DEFINE_integer('gpu_index', 0, 'Kept for compatibility; this port runs on CPU or the default device.')
+flags.DEFINE_string('dataset', 'cars', 'Dataset name; outputs go to <dataset>/inpaint/<mask_type>/.')
+flags.DEFINE_string('classifier', 'googlenet', 'Classifier of the semantic losses (googlenet).')
+flags.DEFINE_float('learning_rate', 0.01, 'Learning rate of the latent optimization.')
+flags.DEFINE_float('momentum', 0.9, 'Nesterov momentum.')
+flags.DEFINE_integer('z_dim', 100, 'Latent size.')
+flags.DEFINE_float('lamb', 0.003, 'Weight of the prior loss (D on G(z)).')
+flags.DEFINE_bool('is_blend', True, 'Poisson-blend G(z) into the image.')
+flags.DEFINE_float('lambda_sem', 1e5, 'Weight of the semantic (GoogLeNet feature) loss.')
+flags.DEFINE_string('layer', 'inception_4b', 'First GoogLeNet layer of the semantic loss.')
+flags.DEFINE_string('layer_2', 'inception_3b', 'Second GoogLeNet layer of the semantic loss.')
+flags.DEFINE_float('lambda_cat', 1e6, 'Weight of the categorical (symmetric KL) loss.')
+flags.DEFINE_float('lambda_inp', 3.0, 'Weight of the inpainting loss (D on the composite).')
+flags.DEFINE_string('mask_type', 'center', f'One of {", ".join(mgen.MASK_TYPES)}.')
+flags.DEFINE_integer('img_size', 64, 'Image side in pixels.')
+flags.DEFINE_integer('iters', 1500, 'Optimization iterations.')
+flags.DEFINE_integer('num_try', 1, 'Number of batches to inpaint.')
+flags.DEFINE_integer('print_freq', 100, 'Print the losses every this many iterations.')
+flags.DEFINE_integer('sample_batch', 16, 'Images per batch.')
+flags.DEFINE_string('load_model', None, 'DCGAN run or export folder (default: the shipped '
+                    'checkpoints/dcgan).')
+flags.DEFINE_integer('n_class', 196, 'Number of classes of the classifier.')
+flags.DEFINE_string('data_dir', None, 'Stanford Cars folder (default $CARS_DATA_DIR, then '
+                    './data/stanford_cars).')
+flags.DEFINE_string('split', 'val', 'Which images to inpaint: train | val | all.')
+flags.DEFINE_string('output_dir', None, 'Output folder (default <dataset>/inpaint/<mask_type>/).')
+flags.DEFINE_string('method', 'semantic', f'One of {", ".join(engine.METHODS)}.')
+flags.DEFINE_string('optimizer', 'nesterov', f'One of {", ".join(engine.OPTIMIZERS)}.')
+flags.DEFINE_integer('restarts', 1, 'Latent codes optimized per image (best one kept).')
+flags.DEFINE_string('classifier_dir', None, 'GoogLeNet run or export folder (default: the '
+                    'shipped checkpoints/googlenet).')
+flags.DEFINE_string('image', None, 'Own photo (file or folder) to inpaint; needs --mask.')
+flags.DEFINE_string('mask', None, 'Mask PNG for --image: white = fill, black = keep.')
+flags.DEFINE_string('reconstruct', None, 'Run the layer-reconstruction experiment on this '
+                    'GoogLeNet layer instead of inpainting.')
+flags.DEFINE_integer('seed', 0, 'Seed of the image choice, the masks and z.')
+flags.DEFINE_bool('jit_compile', False, 'Compile the loop with XLA.')
+
+
+def config_from_flags() -> runlib.RunConfig:
+  cli.require_choice('mask_type', FLAGS.mask_type, mgen.MASK_TYPES)
+  cli.require_choice('method', FLAGS.method, engine.METHODS)
+  cli.require_choice('optimizer', FLAGS.optimizer, engine.OPTIMIZERS)
+  cli.require_choice('classifier', FLAGS.classifier, ('googlenet',))
+  cli.require_choice('split', FLAGS.split, data.SPLITS)
+  for name in ('layer', 'layer_2') + (('reconstruct',) if FLAGS.reconstruct else ()):
+    cli.require_choice(name, FLAGS[name].value, gmodel.ENDPOINTS)
+  cli.require_positive(img_size=FLAGS.img_size, iters=FLAGS.iters, num_try=FLAGS.num_try,
+                       print_freq=FLAGS.print_freq, sample_batch=FLAGS.sample_batch,
+                       z_dim=FLAGS.z_dim, n_class=FLAGS.n_class, learning_rate=FLAGS.learning_rate,
+                       restarts=FLAGS.restarts)
+  for name in ('lamb', 'lambda_sem', 'lambda_cat', 'lambda_inp', 'momentum'):
+    if FLAGS[name].value < 0:
+      raise cli.UsageError(f'--{name}={FLAGS[name].value} must not be negative')
+  if FLAGS.mask and not FLAGS.image:
+    raise cli.UsageError('--mask goes with --image=<file or folder>')
+  eng = engine.Config(
+      method=FLAGS.method, learning_rate=FLAGS.learning_rate, momentum=FLAGS.momentum,
+      lamb=FLAGS.lamb, lambda_inp=FLAGS.lambda_inp, lambda_sem=FLAGS.lambda_sem,
+      lambda_cat=FLAGS.lambda_cat, layer=FLAGS.layer, layer_2=FLAGS.layer_2, iters=FLAGS.iters,
+      print_freq=FLAGS.print_freq, optimizer=FLAGS.optimizer, restarts=FLAGS.restarts,
+      seed=FLAGS.seed, jit_compile=FLAGS.jit_compile)
+  return runlib.RunConfig(
+      engine=eng, dataset=FLAGS.dataset, data_dir=FLAGS.data_dir, split=FLAGS.split,
+      mask_type=FLAGS.mask_type, img_size=FLAGS.img_size, num_try=FLAGS.num_try,
+      sample_batch=FLAGS.sample_batch, is_blend=FLAGS.is_blend, load_model=FLAGS.load_model,
+      classifier=FLAGS.classifier, classifier_dir=FLAGS.classifier_dir, n_class=FLAGS.n_class,
+      z_dim=FLAGS.z_dim, output_dir=FLAGS.output_dir, image=FLAGS.image, mask=FLAGS.mask,
+      reconstruct=FLAGS.reconstruct, seed=FLAGS.seed)
+
+
+def run():
+  rc = config_from_flags()
+  if rc.reconstruct:
+    runlib.reconstruct_layer(rc)
+  elif rc.image:
+    runlib.inpaint_photos(rc)
+  else:
+    runlib.inpaint_dataset(rc)
+
+
+def main(argv):
+  del argv
+  cli.quiet_tf()
+  cli.run_guarded(run)
+
+
+if __name__ == '__main__':
+  app.run(main)

@@ -1,0 +1,75 @@
+"""`python -m inpaint.main`: train the DCGAN (--training) or sample from it.
+
+Flags keep the original names and defaults; this file only builds a Config
+and calls inpaint.train_gan.
+"""
+
+from absl import app
+from absl import flags
+
+from inpaint import cli
+from inpaint import data
+from inpaint import train_gan
+
+FLAGS = flags.FLAGS
+flags.DEFINE_integer('gpu_index', 0, 'Kept for compatibility; this port runs on CPU or the default device.')
+flags.DEFINE_integer('batch_size', 64, 'Batch size for training.')
+flags.DEFINE_string('dataset', 'cars', 'Dataset name; runs go to <dataset>/model/<YYYYmmdd-HHMM>.')
+flags.DEFINE_bool('training', False, 'Train the DCGAN (else write sample grids).')
+flags.DEFINE_float('learning_rate', 2e-4, 'Adam learning rate.')
+flags.DEFINE_float('beta1', 0.5, 'Adam beta1.')
+flags.DEFINE_integer('z_dim', 100, 'Latent size.')
+flags.DEFINE_integer('iters', 200000, 'Number of training steps.')
+flags.DEFINE_integer('print_freq', 100, 'Print losses every this many steps.')
+flags.DEFINE_integer('save_freq', 10000, 'Save a checkpoint every this many steps.')
+flags.DEFINE_integer('sample_freq', 500, 'Write a sample grid every this many steps.')
+flags.DEFINE_integer('sample_batch', 64, 'Images per sample grid.')
+flags.DEFINE_string('load_model', None, 'Run to resume or sample from: a name under '
+                    '<dataset>/model/ (e.g. 20180101-1200) or a folder; default for '
+                    'sampling: the shipped checkpoints/dcgan.')
+flags.DEFINE_string('data_dir', None, 'Stanford Cars folder (default $CARS_DATA_DIR, then '
+                    './data/stanford_cars).')
+flags.DEFINE_integer('img_size', 64, 'Image side in pixels (a multiple of 16).')
+flags.DEFINE_float('width', 1.0, 'Channel width multiplier (1.0 = the original widths).')
+flags.DEFINE_integer('seed', 0, 'Random seed.')
+flags.DEFINE_string('split', 'train', 'Which images to train on: train | val | all (val is kept for evaluating inpainting).')
+flags.DEFINE_integer('limit', None, 'Use at most this many images (smoke runs).')
+
+
+def config_from_flags() -> train_gan.Config:
+  cli.require_positive(batch_size=FLAGS.batch_size, learning_rate=FLAGS.learning_rate,
+                       z_dim=FLAGS.z_dim, iters=FLAGS.iters, print_freq=FLAGS.print_freq,
+                       save_freq=FLAGS.save_freq, sample_freq=FLAGS.sample_freq,
+                       sample_batch=FLAGS.sample_batch, img_size=FLAGS.img_size,
+                       width=FLAGS.width)
+  if FLAGS.img_size % 16:
+    raise cli.UsageError(f'--img_size={FLAGS.img_size} must be a multiple of 16')
+  if not 0 <= FLAGS.beta1 < 1:
+    raise cli.UsageError(f'--beta1={FLAGS.beta1} must be in [0, 1)')
+  cli.require_choice('split', FLAGS.split, data.SPLITS)
+  return train_gan.Config(
+      dataset=FLAGS.dataset, data_dir=FLAGS.data_dir, batch_size=FLAGS.batch_size,
+      learning_rate=FLAGS.learning_rate, beta1=FLAGS.beta1, z_dim=FLAGS.z_dim,
+      iters=FLAGS.iters, print_freq=FLAGS.print_freq, save_freq=FLAGS.save_freq,
+      sample_freq=FLAGS.sample_freq, sample_batch=FLAGS.sample_batch,
+      load_model=FLAGS.load_model, img_size=FLAGS.img_size, width=FLAGS.width,
+      seed=FLAGS.seed, split=FLAGS.split, limit=FLAGS.limit)
+
+
+def run():
+  cfg = config_from_flags()
+  if FLAGS.training:
+    run_dir = train_gan.train(cfg)
+    print(f'checkpoints and samples in {run_dir}')
+  else:
+    train_gan.sample(cfg)
+
+
+def main(argv):
+  del argv
+  cli.quiet_tf()
+  cli.run_guarded(run)
+
+
+if __name__ == '__main__':
+  app.run(main)

@@ -1,0 +1,224 @@
+"""DCGAN training and sampling (the seed's `main.py --training`)."""
+
+import dataclasses
+import os
+import time
+from typing import Optional
+
+import keras
+import numpy as np
+import tensorflow as tf
+from absl import logging
+
+from inpaint import ckpt
+from inpaint import data
+from inpaint import dcgan
+from inpaint import images as imgs
+from inpaint import tb
+
+SHIPPED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                       'checkpoints', 'dcgan')
+
+
+@dataclasses.dataclass
+class Config:
+  """Flags of `python -m inpaint.main` (names and defaults as the original)."""
+  dataset: str = 'cars'
+  data_dir: Optional[str] = None
+  batch_size: int = 64
+  learning_rate: float = 2e-4
+  beta1: float = 0.5
+  z_dim: int = 100
+  iters: int = 200000
+  print_freq: int = 100
+  save_freq: int = 10000
+  sample_freq: int = 500
+  sample_batch: int = 64
+  load_model: Optional[str] = None
+  img_size: int = 64
+  width: float = 1.0
+  seed: int = 0
+  split: str = 'train'
+  limit: Optional[int] = None
+  output_root: str = '.'
+
+
+def arch_config(cfg) -> dict:
+  return {'arch': 'dcgan', 'width': cfg.width, 'img_size': cfg.img_size, 'z_dim': cfg.z_dim}
+
+
+def model_dir(cfg: Config) -> str:
+  """<output_root>/<dataset>/model, where the original kept its runs."""
+  return os.path.join(cfg.output_root, cfg.dataset, 'model')
+
+
+def resolve_run(cfg: Config, name: Optional[str]) -> str:
+  """A --load_model value (a run name under model_dir, or a path) -> folder."""
+  if name is None:
+    return SHIPPED
+  for cand in (name, os.path.join(model_dir(cfg), name)):
+    if os.path.isdir(cand):
+      return cand
+  raise ckpt.CheckpointError(f'--load_model={name!r}: no such run (looked in '
+                             f'{name!r} and {os.path.join(model_dir(cfg), name)!r})')
+
+
+def sample_z(rng: tf.random.Generator, n: int, z_dim: int) -> tf.Tensor:
+  """z ~ U(-1, 1), [n, z_dim]."""
+  return rng.uniform([n, z_dim], -1.0, 1.0)
+
+
+class GAN:
+  """Generator, discriminator, their optimizers and the compiled train step."""
+
+  def __init__(self, cfg):
+    self.cfg = cfg
+    self.generator = dcgan.build_generator(cfg.z_dim, cfg.img_size, cfg.width)
+    self.discriminator = dcgan.build_discriminator(cfg.img_size, cfg.width)
+    lr, beta1 = getattr(cfg, 'learning_rate', 2e-4), getattr(cfg, 'beta1', 0.5)
+    self.g_opt = keras.optimizers.Adam(lr, beta_1=beta1)
+    self.d_opt = keras.optimizers.Adam(lr, beta_1=beta1)
+    self.g_opt.build(self.generator.trainable_variables)
+    self.d_opt.build(self.discriminator.trainable_variables)
+    self.rng = tf.random.Generator.from_seed(getattr(cfg, 'seed', 0))
+
+  @staticmethod
+  def _bce(logits, label):
+    return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+        labels=tf.fill(tf.shape(logits), label), logits=logits))
+
+  def _g_loss(self, z):
+    fake = self.generator(z, training=True)
+    return self._bce(self.discriminator(fake, training=True), 1.0)
+
+  @tf.function
+  def train_step(self, real):
+    """real [B, S, S, 3] in [-1, 1] -> (d_loss, g_loss).
+
+    D once, then G twice on the same z, as the original ("to make sure that
+    d_loss does not go to zero").
+    """
+    z = sample_z(self.rng, tf.shape(real)[0], self.cfg.z_dim)
+    with tf.GradientTape() as tape:
+      fake = self.generator(z, training=True)
+      d_loss = (self._bce(self.discriminator(real, training=True), 1.0) +
+                self._bce(self.discriminator(fake, training=True), 0.0))
+    d_vars = self.discriminator.trainable_variables
+    self.d_opt.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
+    g_vars = self.generator.trainable_variables
+    for _ in range(2):
+      with tf.GradientTape() as tape:
+        g_loss = self._g_loss(z)
+      self.g_opt.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
+    return d_loss, g_loss
+
+  def sample(self, z, training=False):
+    """z [N, z_dim] -> images [N, S, S, 3] in [-1, 1] (inference mode by default)."""
+    return self.generator(z, training=training)
+
+
+def train(cfg: Config) -> str:
+  """Trains the DCGAN, resuming exactly when cfg.load_model names a run.
+
+  Returns:
+    The run folder (checkpoints in ckpt/, samples in sample/, TensorBoard in logs/).
+  """
+  if cfg.load_model:
+    run_dir = resolve_run(cfg, cfg.load_model)
+    ckpt.check_config(ckpt.read_config(run_dir), arch_config(cfg), run_dir)
+  else:
+    run_dir = os.path.join(model_dir(cfg), time.strftime('%Y%m%d-%H%M'))
+  images, labels = data.load_arrays(cfg.data_dir, cfg.split, cfg.img_size, cfg.seed, cfg.limit)
+  gan = GAN(cfg)
+  state = ckpt.TrainState(run_dir, generator=gan.generator, discriminator=gan.discriminator,
+                          g_opt=gan.g_opt, d_opt=gan.d_opt, rng=gan.rng)
+  if cfg.load_model and not state.restore():
+    raise ckpt.CheckpointError(f'no checkpoint to resume in {run_dir!r}')
+  ckpt.write_config(run_dir, {**dataclasses.asdict(cfg), **arch_config(cfg)})
+  step = int(state.step.numpy())
+  logging.info('%s training at step %d of %d; %d images', 'continue' if step else 'start',
+               step, cfg.iters, len(images))
+  print(f'{"continue" if step else "start"} training at step {step} in {run_dir}', flush=True)
+  batch = min(cfg.batch_size, len(images))
+  ds = iter(data.train_dataset(images, labels, batch, seed=cfg.seed + step))
+  fixed_z = sample_z(tf.random.Generator.from_seed(1234), cfg.sample_batch, cfg.z_dim)
+  writer = tf.summary.create_file_writer(os.path.join(run_dir, 'logs'))
+  t0 = time.time()
+  while step < cfg.iters:
+    real, _ = next(ds)
+    d_loss, g_loss = gan.train_step(real)
+    step += 1
+    state.step.assign(step)
+    if step % cfg.print_freq == 0 or step == cfg.iters:
+      dt = (time.time() - t0) / cfg.print_freq
+      d, g = float(d_loss), float(g_loss)
+      print(f'step {step}/{cfg.iters} d_loss={d:.4f} g_loss={g:.4f} '
+            f'sec_per_step={dt:.3f}', flush=True)
+      tb.scalars(writer, step, {'loss/d_loss': d, 'loss/g_loss': g, 'sec_per_step': dt})
+      t0 = time.time()
+    if step % cfg.sample_freq == 0 or step == cfg.iters:
+      imgs.save_grid(os.path.join(run_dir, 'sample', f'sample_{step}.png'),
+                     gan.sample(fixed_z).numpy())
+    if step % cfg.save_freq == 0 or step == cfg.iters:
+      state.save()
+  return run_dir
+
+
+def export(run_dir: str, out_dir: str) -> str:
+  """Copies a run's generator + discriminator into a lean export folder."""
+  saved = ckpt.read_config(run_dir)
+  cfg = Config(**{k: saved[k] for k in ('width', 'img_size', 'z_dim')})
+  gan = GAN(cfg)
+  ckpt.restore_models(run_dir, arch_config(cfg), generator=gan.generator,
+                      discriminator=gan.discriminator)
+  conf = {**arch_config(cfg), 'step': saved.get('iters'), 'trained_from': os.path.basename(run_dir)}
+  return ckpt.export_weights(out_dir, {'generator': gan.generator,
+                                       'discriminator': gan.discriminator}, conf)
+
+
+def load_gan(folder: Optional[str] = None):
+  """Builds G and D from a run or export folder (default: the shipped one).
+
+  Returns:
+    (generator, discriminator, config dict).
+  """
+  folder = folder or SHIPPED
+  saved = ckpt.read_config(folder)
+  cfg = Config(width=saved.get('width', 1.0), img_size=saved.get('img_size', 64),
+               z_dim=saved.get('z_dim', 100))
+  g = dcgan.build_generator(cfg.z_dim, cfg.img_size, cfg.width)
+  d = dcgan.build_discriminator(cfg.img_size, cfg.width)
+  ckpt.restore_models(folder, arch_config(cfg), generator=g, discriminator=d)
+  return g, d, saved
+
+
+def shipped_available() -> bool:
+  return os.path.exists(os.path.join(SHIPPED, ckpt.WEIGHTS))
+
+
+def sample(cfg: Config, n_grids: int = 1) -> str:
+  """Writes sample grids from a trained generator (inference mode); prints timing.
+
+  Returns:
+    The folder holding the grids.
+  """
+  folder = resolve_run(cfg, cfg.load_model)
+  if cfg.load_model is None and not shipped_available():
+    raise ckpt.CheckpointError('no trained DCGAN is shipped yet in checkpoints/dcgan; '
+                               'train one with --training or pass --load_model=<run>')
+  g, _, saved = load_gan(folder)
+  gen = tf.function(lambda z: g(z, training=False))
+  rng = tf.random.Generator.from_seed(cfg.seed)
+  out_dir = os.path.join(cfg.output_root, cfg.dataset, 'sample')
+  gen(sample_z(rng, cfg.sample_batch, saved.get('z_dim', cfg.z_dim)))  # Trace once.
+  times = []
+  for i in range(n_grids):
+    z = sample_z(rng, cfg.sample_batch, saved.get('z_dim', cfg.z_dim))
+    t = time.time()
+    x = gen(z).numpy()
+    times.append(time.time() - t)
+    path = imgs.save_grid(os.path.join(out_dir, f'sample_{i}.png'), x)
+    print(f'wrote {path}')
+  print(f'average generation time: {1000 * np.mean(times) / cfg.sample_batch:.3f} ms per image '
+        f'({1000 * np.mean(times):.1f} ms per batch of {cfg.sample_batch})', flush=True)
+  return out_dir

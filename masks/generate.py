@@ -1,0 +1,96 @@
+"""Mask generators (center, left, random, half, pattern) and PNG I/O."""
+
+import os
+from typing import Optional
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+MASK_TYPES = ('center', 'left', 'random', 'half', 'pattern')
+HALF_SIDES = ('top', 'bottom', 'left', 'right')
+RANDOM_MISSING = 0.8
+PATTERN_COVER = 0.25
+
+
+def _pattern(size: int, rng: np.random.Generator) -> np.ndarray:
+  """Random blobs covering about PATTERN_COVER of the image (1 = hole).
+
+  Smoothed noise thresholded at the quantile that leaves that share missing,
+  so blobs are connected regions of varied shape, not scattered pixels.
+  """
+  noise = ndimage.gaussian_filter(rng.standard_normal((size, size)), sigma=size / 12,
+                                  mode='wrap')
+  return noise > np.quantile(noise, 1.0 - PATTERN_COVER)
+
+
+def make_mask(mask_type: str, img_size: int = 64, seed: int = 0,
+              side: Optional[str] = None) -> np.ndarray:
+  """One mask.
+
+  Args:
+    mask_type: one of MASK_TYPES.
+    img_size: side in pixels.
+    seed: seeds random, half (which side) and pattern masks.
+    side: for 'half', force one of HALF_SIDES instead of a seeded choice.
+
+  Returns:
+    float32 [img_size, img_size], 1 = known, 0 = to fill.
+  """
+  if mask_type not in MASK_TYPES:
+    raise ValueError(f'unknown mask type {mask_type!r}; choose one of {", ".join(MASK_TYPES)}')
+  if img_size <= 0:
+    raise ValueError(f'img_size must be positive, got {img_size}')
+  s = img_size
+  mask = np.ones((s, s), np.float32)
+  rng = np.random.default_rng(seed)
+  if mask_type == 'center':
+    mask[s // 4:3 * s // 4, s // 4:3 * s // 4] = 0
+  elif mask_type == 'left':
+    mask[:, :s // 2] = 0
+  elif mask_type == 'random':
+    mask[rng.random((s, s)) < RANDOM_MISSING] = 0
+  elif mask_type == 'half':
+    side = side or HALF_SIDES[rng.integers(len(HALF_SIDES))]
+    if side not in HALF_SIDES:
+      raise ValueError(f'unknown side {side!r}; choose one of {", ".join(HALF_SIDES)}')
+    sl = {'top': np.s_[:s // 2, :], 'bottom': np.s_[s // 2:, :],
+          'left': np.s_[:, :s // 2], 'right': np.s_[:, s // 2:]}[side]
+    mask[sl] = 0
+  else:
+    mask[_pattern(s, rng)] = 0
+  return mask
+
+
+def make_masks(mask_type: str, num: int, img_size: int = 64, seed: int = 0) -> np.ndarray:
+  """num masks [num, img_size, img_size]; mask i uses seed + i."""
+  return np.stack([make_mask(mask_type, img_size, seed + i) for i in range(num)])
+
+
+def mask_to_png(mask: np.ndarray, path: str) -> str:
+  """Writes a mask as PNG: white = fill, black = keep."""
+  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+  Image.fromarray(np.where(np.asarray(mask) > 0.5, 0, 255).astype(np.uint8)).save(path)
+  return path
+
+
+def mask_from_png(path: str, size: Optional[tuple] = None) -> np.ndarray:
+  """Reads a mask PNG (white = fill) into float32 [H, W], 1 = known.
+
+  Colour or alpha channels are reduced to luminance (a transparent pixel counts
+  as keep). With `size` = (width, height), a mask of another size is resized
+  with nearest neighbour.
+
+  Raises:
+    OSError: unreadable file.
+  """
+  with Image.open(path) as im:
+    im.load()
+    if im.mode in ('RGBA', 'LA', 'PA') or (im.mode == 'P' and 'transparency' in im.info):
+      rgba = im.convert('RGBA')
+      black = Image.new('RGBA', rgba.size, (0, 0, 0, 255))
+      im = Image.alpha_composite(black, rgba)
+    gray = im.convert('L')
+    if size is not None and gray.size != tuple(size):
+      gray = gray.resize(tuple(size), Image.NEAREST)
+    return (np.asarray(gray) < 128).astype(np.float32)

@@ -1,0 +1,23 @@
+"""Semantic image inpainting for cars: a TensorFlow 2 / Keras 3 port."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name='semantic-inpainting-cars',
+    version='0.1.0',
+    description='Semantic image inpainting for cars (DCGAN + GoogLeNet losses), TF2 / Keras 3.',
+    long_description=open('README.md').read(),
+    long_description_content_type='text/markdown',
+    python_requires='>=3.10',
+    packages=find_packages(include=['inpaint', 'googlenet', 'metrics', 'masks']),
+    install_requires=[
+        'tensorflow>=2.16,<3',  # Keras 3.
+        'numpy',
+        'pillow',
+        'scikit-image',
+        'absl-py',
+        'tensorflow-datasets',
+        'scipy',
+    ],
+    extras_require={'test': ['pytest']},
+)

@@ -1,0 +1,77 @@
+"""The three commands: flags listed, bad values end in one line with exit code 2."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _run(module, *args, cwd=None, env_extra=None):
+  env = {**os.environ, 'PYTHONPATH': ROOT, **(env_extra or {})}
+  env.pop('INPAINT_DEBUG', None)
+  return subprocess.run([sys.executable, '-m', module, *args], capture_output=True, text=True,
+                        cwd=cwd or ROOT, env=env, timeout=300)
+
+
+def _one_error_line(proc):
+  lines = [l for l in proc.stderr.splitlines() if l.startswith('error:')]
+  assert proc.returncode == 2, proc.stderr[-2000:]
+  assert len(lines) == 1 and 'Traceback' not in proc.stderr
+  return lines[0]
+
+
+FLAGS = {
+    'inpaint.main': ['batch_size', 'dataset', 'training', 'learning_rate', 'beta1', 'z_dim',
+                     'iters', 'print_freq', 'save_freq', 'sample_freq', 'sample_batch',
+                     'load_model', 'data_dir'],
+    'googlenet.train': ['train', 'eval', 'predict', 'load', 'lr', 'bsize', 'keep_prob',
+                        'maxepoch', 'data_dir', 'split', 'n_class'],
+    'inpaint.inpaint_main': ['dataset', 'classifier', 'learning_rate', 'momentum', 'z_dim',
+                             'lamb', 'is_blend', 'lambda_sem', 'layer', 'layer_2', 'lambda_cat',
+                             'lambda_inp', 'mask_type', 'img_size', 'iters', 'num_try',
+                             'print_freq', 'sample_batch', 'load_model', 'n_class', 'gpu_index',
+                             'data_dir', 'output_dir', 'method', 'image', 'mask', 'reconstruct'],
+}
+
+
+@pytest.mark.parametrize('module', sorted(FLAGS))
+def test_helpfull_lists_original_flags(module):
+  proc = _run(module, '--helpfull')  # absl exits 1 after printing help.
+  assert 'Traceback' not in proc.stderr
+  for name in FLAGS[module]:
+    assert f'--{name}' in proc.stdout or f'--[no]{name}' in proc.stdout, name
+
+
+@pytest.mark.parametrize('args, words', [
+    (['--layer=inception_9z'], ['inception_9z', 'inception_4b']),
+    (['--mask_type=square'], ['square', 'center, left, random, half, pattern']),
+    (['--iters=0'], ['--iters=0', 'positive']),
+    (['--method=magic'], ['magic', 'semantic, yeh, biharmonic']),
+    (['--load_model=/no/such/run'], ['/no/such/run']),
+    (['--image=/no/such.jpg', '--mask=/no/mask.png'], ['/no/such.jpg']),
+])
+def test_inpaint_main_bad_values(args, words, tmp_path):
+  line = _one_error_line(_run('inpaint.inpaint_main', *args, cwd=str(tmp_path)))
+  for w in words:
+    assert w in line
+
+
+def test_main_and_googlenet_bad_values(tmp_path):
+  line = _one_error_line(_run('inpaint.main', '--training', '--batch_size=-1', cwd=str(tmp_path)))
+  assert '--batch_size=-1' in line
+  line = _one_error_line(_run('inpaint.main', '--training', '--data_dir=/no/data',
+                              '--iters=1', cwd=str(tmp_path)))
+  assert '/no/data' in line
+  line = _one_error_line(_run('googlenet.train', '--eval', '--split=test', cwd=str(tmp_path)))
+  assert 'train, val, all' in line
+  line = _one_error_line(_run('googlenet.train', '--eval', '--load=/no/ckpt', cwd=str(tmp_path)))
+  assert '/no/ckpt' in line
+
+
+def test_masks_command(tmp_path):
+  proc = _run('masks', '--mask_type=random', '--num=3', f'--out={tmp_path}')
+  assert proc.returncode == 0 and len(os.listdir(tmp_path)) == 3
+  assert _run('masks', '--mask_type=oval').returncode == 2

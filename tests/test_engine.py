@@ -1,0 +1,172 @@
+"""The inpainting losses against numpy references, and the compiled loop."""
+
+import numpy as np
+import pytest
+import scipy.signal
+import tensorflow as tf
+
+from googlenet import model as gm
+from inpaint import dcgan
+from inpaint import engine
+from masks import generate as mg
+from tests.conftest import TINY
+
+
+@pytest.fixture(scope='module')
+def nets():
+  tf.keras.utils.set_random_seed(0)
+  return (dcgan.build_generator(width=TINY), dcgan.build_discriminator(width=TINY),
+          gm.build_googlenet(width=TINY, aux=False))
+
+
+def _batch(n=2, seed=0, mask_type='center'):
+  rng = np.random.default_rng(seed)
+  y = rng.uniform(-1, 1, (n, 64, 64, 3)).astype(np.float32)
+  m = np.stack([mg.make_mask(mask_type, 64, seed + i) for i in range(n)])
+  return y, m
+
+
+def _softplus(x):
+  return np.logaddexp(0, x)
+
+
+def test_weighted_mask_matches_yeh_reference():
+  m = mg.make_mask('pattern', 64, seed=3)
+  ref = m * scipy.signal.convolve2d(1 - m, np.ones((7, 7)) / 49, mode='same', boundary='symm')
+  got = engine.weighted_mask(tf.constant(m[None, ..., None]), 7).numpy()[0, ..., 0]
+  np.testing.assert_allclose(got, ref, atol=1e-6)
+  assert got[m == 0].max() == 0  # Hole pixels carry no context weight.
+
+
+def test_each_term_matches_numpy(nets):
+  g_net, d_net, c_net = nets
+  cfg = engine.Config(lamb=0.5, lambda_inp=2.0, lambda_sem=3.0, lambda_cat=4.0,
+                      layer='inception_3b', layer_2='inception_4b')
+  inp = engine.Inpainter(g_net, d_net, c_net, cfg)
+  y, m = _batch()
+  z = inp.initial_z(2)
+  m4 = tf.constant(m[..., None])
+  total, terms, g = inp.loss_terms(tf.constant(z), tf.constant(y), m4,
+                                   engine.weighted_mask(m4))
+  g = g.numpy()
+  x = m[..., None] * y + (1 - m[..., None]) * g
+  w = np.stack([mi * scipy.signal.convolve2d(1 - mi, np.ones((7, 7)) / 49, 'same', 'symm')
+                for mi in m])[..., None]
+  np.testing.assert_allclose(terms['context'], np.abs(w * (g - y)).sum(axis=(1, 2, 3)), rtol=1e-4)
+  lg = d_net(g, training=False).numpy()[:, 0]
+  lx = d_net(x, training=False).numpy()[:, 0]
+  np.testing.assert_allclose(terms['prior'], 0.5 * _softplus(-lg), rtol=1e-4)
+  np.testing.assert_allclose(terms['inpainting'], 2.0 * _softplus(-lx), rtol=1e-4)
+  fm = gm.feature_model(c_net, ['inception_3b', 'inception_4b'])
+  fg, fx = fm(g, training=False), fm(x, training=False)
+  sem = sum(((fg[l].numpy() - fx[l].numpy()) ** 2).sum(axis=(1, 2, 3)) /
+            (fx[l].numpy() ** 2).sum(axis=(1, 2, 3)) for l in ('inception_3b', 'inception_4b'))
+  np.testing.assert_allclose(terms['semantic'], 3.0 * sem, rtol=1e-3)
+  p = tf.nn.softmax(fg['logits']).numpy().astype(np.float64)
+  q = tf.nn.softmax(fx['logits']).numpy().astype(np.float64)
+  cat = (p * np.log(p / q) + q * np.log(q / p)).sum(axis=1)
+  np.testing.assert_allclose(terms['categorical'], 4.0 * cat, rtol=1e-2, atol=1e-7)
+  np.testing.assert_allclose(total, sum(terms[k] for k in engine.TERMS), rtol=1e-5)
+
+
+def test_symmetric_kl_is_safe_for_extreme_logits():
+  a = tf.constant([[1000.0, -1000.0, 0.0]])
+  b = tf.constant([[-1000.0, 1000.0, 0.0]])
+  v = engine.symmetric_kl(a, b).numpy()
+  assert np.isfinite(v).all() and v[0] > 1000
+  assert engine.symmetric_kl(a, a).numpy()[0] == 0
+
+
+def test_zero_weight_removes_term_and_network(nets):
+  g_net, d_net, c_net = nets
+  y, m = _batch()
+  inp = engine.Inpainter(g_net, d_net, c_net, engine.Config(lambda_sem=0, lambda_cat=0))
+  assert inp.features is None
+  m4 = tf.constant(m[..., None])
+  _, terms, _ = inp.loss_terms(tf.constant(inp.initial_z(2)), tf.constant(y), m4,
+                               engine.weighted_mask(m4))
+  assert set(terms) == {'context', 'prior', 'inpainting'}
+  yeh = engine.Inpainter(g_net, d_net, None, engine.Config(method='yeh'))
+  assert yeh.features is None and set(yeh.w) == {'context', 'prior'}
+  no_d = engine.Inpainter(g_net, None, None, engine.Config(method='yeh', lamb=0))
+  assert no_d.discriminator is None
+
+
+def test_loop_lowers_loss_and_keeps_best(nets):
+  g_net, d_net, c_net = nets
+  y, m = _batch(3)
+  cfg = engine.Config(iters=30, print_freq=10, learning_rate=0.05)
+  inp = engine.Inpainter(g_net, d_net, c_net, cfg)
+  z0 = inp.initial_z(3)
+  m4 = tf.constant(m[..., None])
+  w = engine.weighted_mask(m4)
+  start, _, _ = inp.loss_terms(tf.constant(z0), tf.constant(y), m4, w)
+  lines = []
+  out = inp.inpaint(y, m, z0=z0, log=lines.append)
+  assert len(lines) == 3 and 'sec_per_iter' in lines[-1]
+  assert (out['loss'] < start.numpy()).all()
+  again, _, g = inp.loss_terms(tf.constant(out['z']), tf.constant(y), m4, w)
+  np.testing.assert_allclose(out['loss'], again.numpy(), rtol=1e-4)  # Best z's own loss.
+  np.testing.assert_allclose(out['g'], g.numpy(), atol=1e-6)
+  assert np.abs(out['z']).max() <= 1.0
+
+
+def test_restarts_and_adam_keep_best_of_all(nets):
+  g_net, d_net, _ = nets
+  y, m = _batch(2)
+  cfg = engine.Config(method='yeh', iters=10, print_freq=10, restarts=3, optimizer='adam')
+  inp = engine.Inpainter(g_net, d_net, None, cfg)
+  z0 = inp.initial_z(6)
+  out = inp.inpaint(y, m, z0=z0, log=lambda s: None)
+  singles = [engine.Inpainter(g_net, d_net, None, engine.Config(
+      method='yeh', iters=10, print_freq=10, optimizer='adam')).inpaint(
+          y, m, z0=z0[r * 2:(r + 1) * 2], log=lambda s: None)['loss'] for r in range(3)]
+  np.testing.assert_allclose(out['loss'], np.min(singles, axis=0), rtol=1e-4)
+
+
+def test_batch_of_one_equals_batch_of_eight(nets):
+  g_net, d_net, c_net = nets
+  y, m = _batch(8, seed=4, mask_type='random')
+  cfg = engine.Config(iters=10, print_freq=10)
+  inp = engine.Inpainter(g_net, d_net, c_net, cfg)
+  z0 = inp.initial_z(8)
+  big = inp.inpaint(y, m, z0=z0, log=lambda s: None)
+  one = inp.inpaint(y[5:6], m[5:6], z0=z0[5:6], log=lambda s: None)
+  np.testing.assert_allclose(one['z'][0], big['z'][5], atol=1e-5)
+  np.testing.assert_allclose(one['g'][0], big['g'][5], atol=1e-4)
+
+
+def test_all_known_returns_input_and_all_missing_runs(nets):
+  g_net, d_net, c_net = nets
+  y, _ = _batch(2)
+  inp = engine.Inpainter(g_net, d_net, c_net, engine.Config(iters=5, print_freq=5))
+  out = inp.inpaint(y, np.ones((2, 64, 64), np.float32), log=lambda s: None)
+  assert out['iters'] == 0 and np.array_equal(out['composite'], y)
+  out = inp.inpaint(y, np.zeros((2, 64, 64), np.float32), log=lambda s: None)
+  assert np.all(out['terms']['context'] == 0) and np.isfinite(out['loss']).all()
+
+
+def test_nan_loss_keeps_a_result(nets):
+  g_net, d_net, _ = nets
+  y, m = _batch(2)
+  y[0, 0, 0, 0] = np.nan  # A known pixel is NaN: image 0's loss is NaN throughout.
+  inp = engine.Inpainter(g_net, d_net, None, engine.Config(method='yeh', iters=5, print_freq=5))
+  out = inp.inpaint(y, m, log=lambda s: None)
+  assert out['nan'].tolist() == [True, False]
+  assert np.isfinite(out['g']).all()
+
+
+def test_config_validation():
+  with pytest.raises(ValueError, match='inception_3a'):
+    engine.Config(layer='conv9').validate()
+  with pytest.raises(ValueError, match='semantic, yeh, biharmonic'):
+    engine.Config(method='magic').validate()
+
+
+def test_reconstruct_lowers_feature_error(nets):
+  g_net, _, c_net = nets
+  y, _ = _batch(2)
+  out = engine.reconstruct(g_net, c_net, 'inception_3a', y,
+                           engine.Config(iters=20, print_freq=20, learning_rate=0.05),
+                           log=lambda s: None)
+  assert out['g'].shape == y.shape and (out['loss'] < 1.5).all()

@@ -1,0 +1,85 @@
+"""End-to-end inpainting jobs on tiny models: outputs, own photos, fallbacks."""
+
+import glob
+import json
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from inpaint import engine
+from inpaint import run as runlib
+from masks import generate as mg
+
+
+def _rc(tiny_models, tmp_path, **kw):
+  eng = engine.Config(**{'iters': 6, 'print_freq': 3, **kw.pop('engine', {})})
+  return runlib.RunConfig(engine=eng, load_model=tiny_models['dcgan'],
+                          classifier_dir=tiny_models['googlenet'], n_class=196,
+                          output_dir=str(tmp_path / 'out'), sample_batch=4, **kw)
+
+
+@pytest.mark.parametrize('method', ['semantic', 'yeh', 'biharmonic'])
+def test_dataset_job_writes_outputs(tiny_models, tmp_path, cropped_dir, method):
+  rc = _rc(tiny_models, tmp_path, data_dir=cropped_dir, split='all', mask_type='left',
+           num_try=2, engine={'method': method})
+  lines = []
+  summaries = runlib.inpaint_dataset(rc, log=lines.append)
+  out = str(tmp_path / 'out')
+  assert len(summaries) == 2
+  for kind in ('masked', 'gz', 'result', 'original'):
+    assert len(glob.glob(os.path.join(out, f'*_{kind}.png'))) == 8
+  with open(os.path.join(out, 'try01.json')) as f:
+    s = json.load(f)
+  assert s['method'] == method and s['source'] == 'dataset' and len(s['images']) == 4
+  assert s['mean_ssim'] is not None and np.isfinite(s['mean_psnr'])
+  assert Image.open(os.path.join(out, 'try00_grid.png')).size[0] > 3 * 64  # 3 columns.
+  # Blended results keep the known pixels of the input.
+  res = np.asarray(Image.open(os.path.join(out, 'try00_img0000_result.png')), np.int16)
+  orig = np.asarray(Image.open(os.path.join(out, 'try00_img0000_original.png')), np.int16)
+  assert np.abs(res[:, 32:] - orig[:, 32:]).max() <= 1
+
+
+def test_no_dataset_falls_back_to_generated(tiny_models, tmp_path, monkeypatch):
+  monkeypatch.delenv('CARS_DATA_DIR', raising=False)
+  rc = _rc(tiny_models, tmp_path, data_dir=str(tmp_path / 'none'))
+  lines = []
+  runlib.inpaint_dataset(rc, log=lines.append)
+  assert 'GENERATED' in lines[0]
+  with open(tmp_path / 'out' / 'try00.json') as f:
+    assert json.load(f)['source'] == 'generated'
+
+
+def test_own_photo_keeps_every_pixel_outside_hole(tiny_models, tmp_path):
+  rng = np.random.default_rng(0)
+  photo = rng.integers(0, 256, (300, 410, 3), dtype=np.uint8)
+  Image.fromarray(photo).save(tmp_path / 'car.jpg', quality=95)
+  photo = np.asarray(Image.open(tmp_path / 'car.jpg').convert('RGB'))
+  hole = np.zeros((150, 205), bool)  # Half-size mask: resized with a warning.
+  hole[40:90, 60:140] = True
+  Image.fromarray(np.where(hole, 255, 0).astype(np.uint8)).save(tmp_path / 'mask.png')
+  rc = _rc(tiny_models, tmp_path, image=str(tmp_path / 'car.jpg'), mask=str(tmp_path / 'mask.png'))
+  [out] = runlib.inpaint_photos(rc, log=lambda s: None)
+  got = np.asarray(Image.open(out))
+  assert got.shape == photo.shape
+  full_hole = mg.mask_from_png(str(tmp_path / 'mask.png'), (410, 300)) < 0.5
+  assert np.array_equal(got[~full_hole], photo[~full_hole])
+  assert not np.array_equal(got[full_hole], photo[full_hole])
+
+
+def test_own_photo_bad_inputs(tiny_models, tmp_path):
+  (tmp_path / 'empty.jpg').write_bytes(b'')
+  rc = _rc(tiny_models, tmp_path, image=str(tmp_path / 'empty.jpg'), mask=str(tmp_path / 'm.png'))
+  with pytest.raises(runlib.data.DataError, match='no readable image'):
+    runlib.inpaint_photos(rc)
+  Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / 'tiny.png')
+  rc.image = str(tmp_path / 'tiny.png')
+  with pytest.raises(runlib.data.DataError, match='does not exist'):
+    runlib.inpaint_photos(rc)
+
+
+def test_reconstruct_writes_grid(tiny_models, tmp_path, cropped_dir):
+  rc = _rc(tiny_models, tmp_path, data_dir=cropped_dir, split='all', reconstruct='inception_3b')
+  path = runlib.reconstruct_layer(rc, log=lambda s: None)
+  assert os.path.exists(path)

@@ -1,0 +1,99 @@
+"""One real step of each trainer; checkpoints save, load and resume."""
+
+import os
+
+import numpy as np
+import pytest
+
+from googlenet import train_lib as gtrain
+from inpaint import ckpt
+from inpaint import train_gan
+from tests.conftest import TINY, tiny_gan_config
+
+
+def _snapshot(model):
+  return [w.numpy().copy() for w in model.trainable_weights]
+
+
+def _changed(before, model):
+  return all(not np.array_equal(b, w.numpy()) for b, w in zip(before, model.trainable_weights))
+
+
+def test_gan_step_changes_both_networks():
+  gan = train_gan.GAN(tiny_gan_config(batch_size=4))
+  g0, d0 = _snapshot(gan.generator), _snapshot(gan.discriminator)
+  real = np.random.default_rng(0).uniform(-1, 1, (4, 64, 64, 3)).astype(np.float32)
+  d_loss, g_loss = gan.train_step(real)
+  assert np.isfinite(float(d_loss)) and np.isfinite(float(g_loss))
+  assert _changed(g0, gan.generator) and _changed(d0, gan.discriminator)
+  assert int(gan.g_opt.iterations.numpy()) == 2  # G is stepped twice per D step.
+  assert int(gan.d_opt.iterations.numpy()) == 1
+
+
+def test_gan_train_resume_and_export(cropped_dir, tmp_path, capsys):
+  cfg = tiny_gan_config(data_dir=cropped_dir, iters=4, batch_size=4, save_freq=2, sample_freq=2,
+                        print_freq=2, output_root=str(tmp_path))
+  run = train_gan.train(cfg)
+  assert os.path.exists(os.path.join(run, 'sample', 'sample_4.png'))
+  assert os.path.exists(os.path.join(run, 'logs'))
+  assert ckpt.read_config(run)['width'] == TINY
+  cfg.iters, cfg.load_model = 6, os.path.basename(run)
+  assert train_gan.train(cfg) == run
+  assert 'continue training at step 4' in capsys.readouterr().out
+  state = ckpt.TrainState(run, generator=train_gan.GAN(cfg).generator)
+  assert state.restore() and int(state.step.numpy()) == 6
+
+  # Export: fp32 is exact, fp16 is within tolerance; both load by name.
+  g, d, _ = train_gan.load_gan(run)
+  z = np.random.default_rng(1).uniform(-1, 1, (3, 100)).astype(np.float32)
+  ref = g(z, training=False).numpy()
+  out = str(tmp_path / 'export')
+  train_gan.export(run, out)
+  g2, d2, conf = train_gan.load_gan(out)
+  assert conf['arch'] == 'dcgan'
+  got = g2(z, training=False).numpy()
+  assert np.abs(got - ref).max() < 0.05 and not np.array_equal(got, np.zeros_like(got))
+  ckpt.export_weights(str(tmp_path / 'fp32'), {'generator': g, 'discriminator': d},
+                      train_gan.arch_config(cfg), fp16=False)
+  g3, _, _ = train_gan.load_gan(str(tmp_path / 'fp32'))
+  assert np.array_equal(g3(z, training=False).numpy(), ref)
+
+
+def test_checkpoint_mismatch_says_what_differs(tiny_models):
+  with pytest.raises(ckpt.CheckpointError, match='width'):
+    ckpt.check_config(ckpt.read_config(tiny_models['dcgan']), {'width': 1.0}, 'x')
+  with pytest.raises(ckpt.CheckpointError, match='does not exist'):
+    ckpt.restore_models('/nonexistent/folder')
+
+
+def test_googlenet_step_train_resume_eval(cropped_dir, tmp_path, capsys):
+  cfg = gtrain.Config(data_dir=cropped_dir, width=TINY, n_class=3, bsize=8, maxepoch=1,
+                      save_dir=str(tmp_path))
+  trainer = gtrain.Trainer(cfg)
+  before = _snapshot(trainer.model)
+  x = np.random.default_rng(0).uniform(-1, 1, (8, 64, 64, 3)).astype(np.float32)
+  loss, _ = trainer.train_step(x, np.arange(8, dtype=np.int32) % 3)
+  assert np.isfinite(float(loss))
+  changed = sum(not np.array_equal(b, w.numpy()) for b, w in zip(before, trainer.model.trainable_weights))
+  assert changed == len(before)
+
+  run = gtrain.train(cfg)
+  assert os.path.exists(os.path.join(run, 'export', ckpt.WEIGHTS))
+  cfg.load, cfg.maxepoch = run, 2
+  gtrain.train(cfg)
+  out = capsys.readouterr().out
+  assert 'epoch 2/2' in out and 'epoch 1/2' not in out  # Resumed after epoch 1.
+  cfg.eval_split = 'val'
+  top1, top5, n = gtrain.evaluate(cfg)
+  assert 0 <= top1 <= top5 <= 1 and n == 3  # One val image per class.
+  # The lean export gives the same logits as the training checkpoint (fp16 tolerance).
+  a = gtrain.load_inference(run)
+  b = gtrain.load_inference(os.path.join(run, 'export'))
+  assert np.abs(a(x).numpy() - b(x).numpy()).max() < 0.05 * (np.abs(a(x).numpy()).max() + 1e-3)
+
+
+def test_lr_schedule_scales():
+  assert gtrain.lr_boundaries(100) == (30, 50)
+  assert gtrain.lr_boundaries(30) == (15, 25)
+  cfg = gtrain.Config(maxepoch=100, lr=1.0)
+  assert [gtrain.learning_rate(cfg, e) for e in (0, 30, 50)] == [1.0, 0.1, pytest.approx(0.01)]
