@@ -32,6 +32,9 @@ flags.DEFINE_string('save_dir', None, 'Where new runs go (default ./googlenet_ru
 flags.DEFINE_list('images', [], 'Image files for --predict.')
 flags.DEFINE_integer('limit', None, 'Use at most this many images (smoke runs).')
 flags.DEFINE_float('label_smoothing', 0.0, 'Label smoothing of the cross-entropy.')
+flags.DEFINE_string('lr_schedule', 'step', 'step: /10 at epochs 30 and 50 (scaled below 60 '
+                    'epochs), as the original; cosine: cosine decay to 0 at maxepoch.')
+flags.DEFINE_float('weight_decay', 5e-4, 'L2 weight decay (wd * sum(w^2) / 2 on kernels).')
 
 
 def config_from_flags() -> train_lib.Config:
@@ -41,6 +44,9 @@ def config_from_flags() -> train_lib.Config:
                        n_class=FLAGS.n_class, img_size=FLAGS.img_size, width=FLAGS.width)
   if not 0 < FLAGS.keep_prob <= 1:
     raise cli.UsageError(f'--keep_prob={FLAGS.keep_prob} must be in (0, 1]')
+  cli.require_choice('lr_schedule', FLAGS.lr_schedule, train_lib.LR_SCHEDULES)
+  if FLAGS.weight_decay < 0:
+    raise cli.UsageError(f'--weight_decay={FLAGS.weight_decay} must not be negative')
   if FLAGS.split is not None:
     cli.require_choice('split', FLAGS.split, data.SPLITS)
   return train_lib.Config(
@@ -49,7 +55,8 @@ def config_from_flags() -> train_lib.Config:
       n_class=FLAGS.n_class, img_size=FLAGS.img_size, width=FLAGS.width, lr=FLAGS.lr,
       bsize=FLAGS.bsize, keep_prob=FLAGS.keep_prob, maxepoch=FLAGS.maxepoch,
       load=FLAGS.load, save_dir=FLAGS.save_dir, limit=FLAGS.limit,
-      label_smoothing=FLAGS.label_smoothing)
+      label_smoothing=FLAGS.label_smoothing, lr_schedule=FLAGS.lr_schedule,
+      weight_decay=FLAGS.weight_decay)
 
 
 def run():

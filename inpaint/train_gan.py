@@ -146,7 +146,13 @@ def train(cfg: Config) -> str:
   t0 = time.time()
   while step < cfg.iters:
     real, _ = next(ds)
-    d_loss, g_loss = gan.train_step(real)
+    try:
+      d_loss, g_loss = gan.train_step(real)
+    except KeyboardInterrupt:
+      state.save()  # Ctrl-C loses no finished step.
+      print(f'interrupted at step {step}; checkpoint saved, resume with '
+            f'--load_model={run_dir}', flush=True)
+      raise SystemExit(130)
     step += 1
     state.step.assign(step)
     if step % cfg.print_freq == 0 or step == cfg.iters:

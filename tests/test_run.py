@@ -83,3 +83,18 @@ def test_reconstruct_writes_grid(tiny_models, tmp_path, cropped_dir):
   rc = _rc(tiny_models, tmp_path, data_dir=cropped_dir, split='all', reconstruct='inception_3b')
   path = runlib.reconstruct_layer(rc, log=lambda s: None)
   assert os.path.exists(path)
+
+
+def test_tiny_photo_and_alpha_mask(tiny_models, tmp_path):
+  photo = np.random.default_rng(1).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+  Image.fromarray(photo).save(tmp_path / 'small.png')
+  rgba = np.zeros((8, 8, 4), np.uint8)
+  rgba[2:5, 3:7] = 255  # Opaque white = fill; the rest is transparent = keep.
+  Image.fromarray(rgba, 'RGBA').save(tmp_path / 'mask.png')
+  rc = _rc(tiny_models, tmp_path, image=str(tmp_path / 'small.png'),
+           mask=str(tmp_path / 'mask.png'))
+  [out] = runlib.inpaint_photos(rc, log=lambda s: None)
+  got = np.asarray(Image.open(out))
+  keep = np.ones((8, 8), bool)
+  keep[2:5, 3:7] = False
+  assert got.shape == (8, 8, 3) and np.array_equal(got[keep], photo[keep])

@@ -97,3 +97,5 @@ def test_lr_schedule_scales():
   assert gtrain.lr_boundaries(30) == (15, 25)
   cfg = gtrain.Config(maxepoch=100, lr=1.0)
   assert [gtrain.learning_rate(cfg, e) for e in (0, 30, 50)] == [1.0, 0.1, pytest.approx(0.01)]
+  cos = gtrain.Config(maxepoch=10, lr=1.0, lr_schedule='cosine')
+  assert gtrain.learning_rate(cos, 0) == 1.0 and gtrain.learning_rate(cos, 5) == pytest.approx(0.5)

@@ -1,0 +1,230 @@
+"""`python -m metrics.benchmark`: speed of the inpainting loop and of training.
+
+Prints a table and writes JSON with, for the full semantic loss and for Yeh's:
+seconds per image at --iters iterations for several batch sizes with the
+compiled loop, and for a plain eager per-image loop of the same losses (the
+seed's style: one step, one host round trip), so the ratio comes from one run;
+the analytic multiply-add count per image-iteration and the achieved GFLOP/s
+against this machine's measured fp32 matmul rate; DCGAN seconds per training
+step and GoogLeNet seconds per epoch at the shipped settings.
+
+Timings of long loops are measured over --measure_iters iterations (after a
+warm-up that includes tracing) and scaled linearly to --iters: every iteration
+does the same work, so this only removes waiting.
+"""
+
+import dataclasses
+import json
+import os
+import platform
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+from absl import app
+from absl import flags
+
+from googlenet import train_lib as gtrain
+from inpaint import cli
+from inpaint import engine
+from inpaint import train_gan
+from masks import generate as mg
+
+FLAGS = flags.FLAGS
+flags.DEFINE_integer('iters', 1500, 'Iterations the per-image times are given for.')
+flags.DEFINE_integer('measure_iters', 60, 'Iterations actually timed per compiled run.')
+flags.DEFINE_integer('eager_iters', 20, 'Iterations actually timed for the eager loop.')
+flags.DEFINE_list('batches', ['1', '16', '64'], 'Batch sizes of the compiled loop.')
+flags.DEFINE_list('methods', ['semantic', 'yeh'], 'Loss sets to time.')
+flags.DEFINE_bool('jit', True, 'Also time the XLA-compiled (jit_compile) loop.')
+flags.DEFINE_bool('training', True, 'Also time DCGAN and GoogLeNet training.')
+flags.DEFINE_string('json', 'results/benchmark.json', 'Where the JSON goes.')
+flags.DEFINE_string('load_model', None, 'DCGAN folder (default: shipped).')
+flags.DEFINE_string('classifier_dir', None, 'GoogLeNet folder (default: shipped).')
+
+
+def macs(model: keras.Model) -> int:
+  """Multiply-adds of one forward pass of one image through conv/dense layers."""
+  total = 0
+  for layer in model.layers:
+    if isinstance(layer, keras.layers.Conv2DTranspose):
+      h, w, cin = layer.input.shape[1:]
+      k = layer.kernel_size
+      total += h * w * k[0] * k[1] * cin * layer.filters
+    elif isinstance(layer, keras.layers.Conv2D):
+      h, w, cout = layer.output.shape[1:]
+      k = layer.kernel_size
+      total += h * w * k[0] * k[1] * layer.input.shape[-1] * cout
+    elif isinstance(layer, keras.layers.Dense):
+      total += int(np.prod(layer.input.shape[1:])) * layer.units
+  return int(total)
+
+
+def loss_macs(g, d, c, method: str) -> int:
+  """Per image-iteration: forward G once, D and GoogLeNet on G(z) and x; the
+  backward pass to z costs about one more forward (input gradients only, no
+  weight gradients), hence the factor 2."""
+  fwd = macs(g) + 2 * macs(d) + (2 * macs(c) if method == 'semantic' else 0)
+  return 2 * fwd
+
+
+def matmul_gflops(n: int = 2048, reps: int = 10) -> float:
+  a = tf.random.uniform([n, n])
+  b = tf.random.uniform([n, n])
+  f = tf.function(lambda: tf.matmul(a, b))
+  f().numpy()
+  t = time.perf_counter()
+  for _ in range(reps):
+    r = f()
+  r.numpy()
+  return 2 * n ** 3 * reps / (time.perf_counter() - t) / 1e9
+
+
+def _data(n, seed=0):
+  rng = np.random.default_rng(seed)
+  y = rng.uniform(-1, 1, (n, 64, 64, 3)).astype(np.float32)
+  m = np.stack([mg.make_mask('center', 64)] * n)
+  return y, m
+
+
+def time_compiled(inp: engine.Inpainter, batch: int, measure: int) -> float:
+  """Seconds per iteration for a batch (warm-up chunk first, then timed)."""
+  y, m = _data(batch)
+  inp.cfg.iters, inp.cfg.print_freq = 2, 2
+  inp.inpaint(y, m, log=lambda s: None)  # Trace.
+  inp.cfg.iters, inp.cfg.print_freq = measure, measure
+  t = time.perf_counter()
+  inp.inpaint(y, m, log=lambda s: None)
+  return (time.perf_counter() - t) / measure
+
+
+def time_eager(inp: engine.Inpainter, steps: int) -> float:
+  """Seconds per iteration of one image, the seed's way: a Python loop of eager
+  steps, each fetching its loss to the host."""
+  y, m = _data(1)
+  y, m4 = tf.constant(y), tf.constant(m[..., None])
+  w = engine.weighted_mask(m4)
+  z = tf.Variable(inp.initial_z(1))
+  v = tf.zeros_like(z)
+  cfg = inp.cfg
+
+  def step(v):
+    with tf.GradientTape() as tape:
+      total, _, _ = inp.loss_terms(z, y, m4, w)
+    grad = tape.gradient(total, z)
+    v = cfg.momentum * v + grad
+    z.assign(tf.clip_by_value(z - cfg.learning_rate * (grad + cfg.momentum * v), -1, 1))
+    return v, float(total[0])  # The per-step host round trip.
+
+  v, _ = step(v)
+  t = time.perf_counter()
+  for _ in range(steps):
+    v, _ = step(v)
+  return (time.perf_counter() - t) / steps
+
+
+def check_jit_matches(g, d, c, method) -> float:
+  """Max |G(z)| difference between the XLA and the plain loop after 20 steps."""
+  y, m = _data(4)
+  outs = []
+  for jit in (False, True):
+    cfg = engine.Config(method=method, iters=20, print_freq=20, jit_compile=jit)
+    outs.append(engine.Inpainter(g, d, c, cfg).inpaint(y, m, log=lambda s: None)['g'])
+  return float(np.abs(outs[0] - outs[1]).max())
+
+
+def time_training() -> dict:
+  out = {}
+  shipped = train_gan.load_gan()[2] if train_gan.shipped_available() else {'width': 0.5}
+  gan = train_gan.GAN(train_gan.Config(width=shipped.get('width', 0.5), batch_size=64))
+  real = tf.random.uniform([64, 64, 64, 3], -1, 1)
+  gan.train_step(real)
+  t = time.perf_counter()
+  for _ in range(5):
+    d_loss, _ = gan.train_step(real)
+  float(d_loss)
+  out['dcgan_width'] = shipped.get('width', 0.5)
+  out['dcgan_sec_per_step_batch64'] = (time.perf_counter() - t) / 5
+  cfg = gtrain.Config(bsize=64)
+  trainer = gtrain.Trainer(cfg)
+  x = tf.random.uniform([64, 64, 64, 3], -1, 1)
+  lab = tf.zeros([64], tf.int32)
+  trainer.train_step(x, lab)
+  t = time.perf_counter()
+  for _ in range(5):
+    loss, _ = trainer.train_step(x, lab)
+  float(loss)
+  per_step = (time.perf_counter() - t) / 5
+  steps = 6431 // 64  # The train split of the shipped run.
+  out['googlenet_sec_per_step_batch64'] = per_step
+  out['googlenet_sec_per_epoch'] = per_step * steps
+  return out
+
+
+def run():
+  batches = [int(b) for b in FLAGS.batches]
+  g, d, _ = train_gan.load_gan(FLAGS.load_model)
+  c = gtrain.load_inference(FLAGS.classifier_dir)
+  res = {'machine': {'cpus': os.cpu_count(), 'platform': platform.platform(),
+                     'processor': platform.processor(), 'tensorflow': tf.__version__},
+         'iters': FLAGS.iters, 'measure_iters': FLAGS.measure_iters}
+  res['matmul_gflops_fp32'] = matmul_gflops()
+  print(f'fp32 matmul (2048^3): {res["matmul_gflops_fp32"]:.1f} GFLOP/s')
+  rows = []
+  for method in FLAGS.methods:
+    n_macs = loss_macs(g, d, c, method)
+    print(f'{method}: {n_macs / 1e6:.1f} M multiply-adds per image-iteration '
+          '(forward G + 2x D + 2x GoogLeNet, times 2 for the backward pass to z)')
+    res[f'{method}_macs_per_image_iter'] = n_macs
+    variants = [('compiled', False)] + ([('compiled+xla', True)] if FLAGS.jit else [])
+    for name, jit in variants:
+      cfg = engine.Config(method=method, jit_compile=jit)
+      inp = engine.Inpainter(g, d, c, cfg)
+      for b in batches:
+        spi = time_compiled(inp, b, FLAGS.measure_iters)
+        row = {'method': method, 'loop': name, 'batch': b,
+               'sec_per_image': spi * FLAGS.iters / b,
+               'gflops': 2 * n_macs * b / spi / 1e9}
+        rows.append(row)
+        print(f'{method:9s} {name:13s} batch {b:3d}: {row["sec_per_image"]:8.2f} s/image at '
+              f'{FLAGS.iters} iters, {row["gflops"]:6.1f} GFLOP/s', flush=True)
+    inp = engine.Inpainter(g, d, c, engine.Config(method=method))
+    spi = time_eager(inp, FLAGS.eager_iters)
+    rows.append({'method': method, 'loop': 'eager per-image', 'batch': 1,
+                 'sec_per_image': spi * FLAGS.iters, 'gflops': 2 * n_macs / spi / 1e9})
+    print(f'{method:9s} eager per-image batch   1: {spi * FLAGS.iters:8.2f} s/image', flush=True)
+    if FLAGS.jit:
+      res[f'{method}_xla_max_abs_diff'] = check_jit_matches(g, d, c, method)
+  res['rows'] = rows
+  if FLAGS.training:
+    res['training'] = time_training()
+  # Targets, from the compiled rows.
+  def best(method, batch):
+    return min(r['sec_per_image'] for r in rows if r['method'] == method and r['batch'] == batch
+               and r['loop'].startswith('compiled'))
+  eager = {r['method']: r['sec_per_image'] for r in rows if r['loop'] == 'eager per-image'}
+  if 'semantic' in FLAGS.methods and 64 in batches:
+    res['target_semantic_b64_le_15s'] = best('semantic', 64) <= 15
+    res['speedup_vs_eager_semantic'] = eager['semantic'] / best('semantic', max(batches))
+  print('\n| method | loop | batch | s/image @%d iters | GFLOP/s | %% of matmul peak |' % FLAGS.iters)
+  print('|---|---|---|---|---|---|')
+  for r in rows:
+    print(f'| {r["method"]} | {r["loop"]} | {r["batch"]} | {r["sec_per_image"]:.2f} | '
+          f'{r["gflops"]:.1f} | {100 * r["gflops"] / res["matmul_gflops_fp32"]:.0f}% |')
+  for k in ('target_semantic_b64_le_15s', 'speedup_vs_eager_semantic', 'training'):
+    if k in res:
+      print(f'{k}: {res[k]}')
+  os.makedirs(os.path.dirname(os.path.abspath(FLAGS.json)), exist_ok=True)
+  with open(FLAGS.json, 'w') as f:
+    json.dump(res, f, indent=2)
+  print(f'wrote {FLAGS.json}')
+
+
+def main(argv):
+  del argv
+  cli.run_guarded(run)
+
+
+if __name__ == '__main__':
+  app.run(main)

@@ -1,0 +1,50 @@
+"""`python -m metrics.fd_main`: Frechet distance of the DCGAN's samples to the val images.
+
+Prints FD(generated, val) and the floor FD(train, val), on the shipped GoogLeNet's
+pooled features.
+"""
+
+import json
+
+from absl import app
+from absl import flags
+
+from googlenet import train_lib as gtrain
+from inpaint import cli
+from inpaint import train_gan
+from metrics import frechet
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string('data_dir', None, 'Stanford Cars folder (default $CARS_DATA_DIR).')
+flags.DEFINE_string('load_model', None, 'DCGAN run or export folder (default: shipped).')
+flags.DEFINE_string('classifier_dir', None, 'GoogLeNet folder (default: shipped).')
+flags.DEFINE_integer('num', 2000, 'Generated images.')
+flags.DEFINE_integer('seed', 0, 'Seed of z.')
+flags.DEFINE_bool('training_mode', False, 'Generate with batch statistics instead of the '
+                  'moving averages (to compare the two).')
+flags.DEFINE_string('json', None, 'Also write the numbers to this JSON file.')
+
+
+def run():
+  cli.require_positive(num=FLAGS.num)
+  if FLAGS.num < 2:
+    raise cli.UsageError('--num must be at least 2')
+  g, _, _ = train_gan.load_gan(FLAGS.load_model)
+  net = gtrain.load_inference(FLAGS.classifier_dir)
+  res = frechet.gan_distances(g, net, FLAGS.data_dir, FLAGS.num, FLAGS.seed, FLAGS.training_mode)
+  print(f'FD(generated, val) = {res["fd_generated_val"]:.2f}  '
+        f'({res["num_generated"]} generated vs {res["num_val"]} val images)')
+  print(f'FD(train, val)     = {res["fd_train_val"]:.2f}  (floor: {res["num_train"]} real '
+        'train images vs the val images)')
+  if FLAGS.json:
+    with open(FLAGS.json, 'w') as f:
+      json.dump(res, f, indent=2)
+
+
+def main(argv):
+  del argv
+  cli.run_guarded(run)
+
+
+if __name__ == '__main__':
+  app.run(main)

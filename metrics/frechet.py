@@ -1,0 +1,75 @@
+"""Frechet distance on GoogLeNet pooled features (an FID-style score for the DCGAN).
+
+`python -m metrics.frechet` compares generated images with the val images, and
+train images with val images as the floor.
+"""
+
+from typing import Optional
+
+import numpy as np
+import scipy.linalg
+import tensorflow as tf
+
+from googlenet import model as gmodel
+from inpaint import data
+
+
+def pooled_features(net, images: np.ndarray, batch_size: int = 250) -> np.ndarray:
+  """GoogLeNet's global average pool before the classifier.
+
+  Args:
+    net: inference GoogLeNet.
+    images: uint8 [N, S, S, 3] or float [N, S, S, 3] in [-1, 1].
+
+  Returns:
+    float64 [N, 1024 * width].
+  """
+  feat = gmodel.feature_model(net, ['global_pool'])
+  fn = tf.function(lambda x: feat(x, training=False)['global_pool'])
+  out = []
+  for i in range(0, len(images), batch_size):
+    x = images[i:i + batch_size]
+    x = data.to_float(x) if x.dtype == np.uint8 else tf.constant(x, tf.float32)
+    out.append(fn(x).numpy())
+  return np.concatenate(out).astype(np.float64)
+
+
+def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
+  """||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2)) for features [N, D], [M, D]."""
+  mu_a, mu_b = a.mean(0), b.mean(0)
+  s_a, s_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+  covmean = scipy.linalg.sqrtm(s_a @ s_b)
+  if not np.isfinite(covmean).all():  # Near-singular product: nudge the diagonals.
+    eps = np.eye(len(s_a)) * 1e-6
+    covmean = scipy.linalg.sqrtm((s_a + eps) @ (s_b + eps))
+  covmean = np.real(covmean)
+  return float(np.sum((mu_a - mu_b) ** 2) + np.trace(s_a) + np.trace(s_b) - 2 * np.trace(covmean))
+
+
+def generate(generator, n: int, seed: int = 0, batch_size: int = 250) -> np.ndarray:
+  """n images from G in inference mode, float32 [n, S, S, 3] in [-1, 1]."""
+  rng = np.random.default_rng(seed)
+  z_dim = generator.input_shape[-1]
+  fn = tf.function(lambda z: generator(z, training=False))
+  return np.concatenate([
+      fn(rng.uniform(-1, 1, (min(batch_size, n - i), z_dim)).astype(np.float32)).numpy()
+      for i in range(0, n, batch_size)])
+
+
+def gan_distances(generator, classifier, data_dir: Optional[str] = None, num: int = 2000,
+                  seed: int = 0, training_mode: bool = False) -> dict:
+  """FD(generated, val) and the floor FD(train, val) on GoogLeNet pooled features."""
+  size = classifier.input_shape[1]
+  val, _ = data.load_arrays(data_dir, 'val', size, seed)
+  train, _ = data.load_arrays(data_dir, 'train', size, seed)
+  f_val = pooled_features(classifier, val)
+  if training_mode:  # Batch statistics, for comparing with inference mode.
+    rng = np.random.default_rng(seed)
+    z = rng.uniform(-1, 1, (num, generator.input_shape[-1])).astype(np.float32)
+    fake = np.concatenate([generator(z[i:i + 64], training=True).numpy()
+                           for i in range(0, num, 64)])
+  else:
+    fake = generate(generator, num, seed)
+  return {'fd_generated_val': frechet_distance(pooled_features(classifier, fake), f_val),
+          'fd_train_val': frechet_distance(pooled_features(classifier, train), f_val),
+          'num_generated': num, 'num_train': len(train), 'num_val': len(val)}
