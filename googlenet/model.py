@@ -43,8 +43,11 @@ class LRN(layers.Layer):
     self.depth_radius, self.bias, self.alpha, self.beta = depth_radius, bias, alpha, beta
 
   def call(self, x):
-    return tf.nn.local_response_normalization(
-        x, depth_radius=self.depth_radius, bias=self.bias, alpha=self.alpha, beta=self.beta)
+    # In float32 whatever the compute dtype: the CPU kernel has no bfloat16 version.
+    y = tf.nn.local_response_normalization(
+        tf.cast(x, tf.float32), depth_radius=self.depth_radius, bias=self.bias,
+        alpha=self.alpha, beta=self.beta)
+    return tf.cast(y, x.dtype)
 
   def get_config(self):
     return {**super().get_config(), 'depth_radius': self.depth_radius, 'bias': self.bias,

@@ -29,6 +29,7 @@ from googlenet import model as gmodel
 from inpaint import tb
 
 METHODS = ('semantic', 'yeh', 'biharmonic')
+COMPUTE_DTYPES = ('float32', 'bfloat16')
 OPTIMIZERS = ('nesterov', 'adam')
 TERMS = ('context', 'prior', 'inpainting', 'semantic', 'categorical')
 _EPS = 1e-8
@@ -55,6 +56,7 @@ class Config:
   lr_decay_every: int = 100
   seed: int = 0
   jit_compile: bool = False
+  compute_dtype: str = 'float32'  # 'bfloat16': networks compute in bf16, losses in fp32.
 
   def weights(self) -> Dict[str, float]:
     """The weight of every term for this method (0 = term removed)."""
@@ -67,6 +69,9 @@ class Config:
   def validate(self):
     if self.method not in METHODS:
       raise ValueError(f'unknown method {self.method!r}; choose one of {", ".join(METHODS)}')
+    if self.compute_dtype not in COMPUTE_DTYPES:
+      raise ValueError(f'unknown compute dtype {self.compute_dtype!r}; choose one of '
+                       f'{", ".join(COMPUTE_DTYPES)}')
     if self.optimizer not in OPTIMIZERS:
       raise ValueError(f'unknown optimizer {self.optimizer!r}; choose one of {", ".join(OPTIMIZERS)}')
     for name in ('layer', 'layer_2'):
@@ -113,6 +118,24 @@ def _sum_sq(t):
   return tf.reduce_sum(tf.reshape(tf.square(t), [tf.shape(t)[0], -1]), axis=1)
 
 
+def _f32(t):
+  return tf.cast(t, tf.float32)
+
+
+def with_compute_dtype(model: Optional[keras.Model], dtype: str) -> Optional[keras.Model]:
+  """A copy of `model` computing in `dtype` (weights kept in float32), or model itself."""
+  if model is None or dtype == 'float32':
+    return model
+  policy = 'mixed_bfloat16' if dtype == 'bfloat16' else dtype
+
+  def clone(layer):
+    return layer.__class__.from_config({**layer.get_config(), 'dtype': policy})
+
+  copy = keras.models.clone_model(model, clone_function=clone)
+  copy.set_weights(model.get_weights())
+  return copy
+
+
 class Inpainter:
   """Optimizes latent codes so that G(z) fills masked images.
 
@@ -131,6 +154,9 @@ class Inpainter:
     if cfg.method == 'biharmonic':
       raise ValueError('the biharmonic method needs no Inpainter; use baseline.biharmonic')
     self.cfg = cfg
+    generator = with_compute_dtype(generator, cfg.compute_dtype)
+    discriminator = with_compute_dtype(discriminator, cfg.compute_dtype)
+    classifier = with_compute_dtype(classifier, cfg.compute_dtype)
     self.generator = generator
     self.z_dim = generator.input_shape[-1]
     self.w = {k: v for k, v in cfg.weights().items() if v > 0}
@@ -158,20 +184,20 @@ class Inpainter:
     Returns:
       (total [N], {term: [N]} with the weights applied, G(z) [N, S, S, 3]).
     """
-    g = self.generator(z, training=False)
+    g = _f32(self.generator(z, training=False))
     x = m * y + (1.0 - m) * g
     terms = {'context': tf.reduce_sum(tf.abs(w * (g - y)), axis=[1, 2, 3])}
     n = tf.shape(g)[0]
     if self.discriminator is not None:
       # G(z) and x in one batch: one pass instead of two.
-      logits = self.discriminator(tf.concat([g, x], 0), training=False)[:, 0]
+      logits = _f32(self.discriminator(tf.concat([g, x], 0), training=False)[:, 0])
       # BCE(logit, real) = -log sigmoid(logit) = softplus(-logit).
       if 'prior' in self.w:
         terms['prior'] = self.w['prior'] * tf.nn.softplus(-logits[:n])
       if 'inpainting' in self.w:
         terms['inpainting'] = self.w['inpainting'] * tf.nn.softplus(-logits[n:])
     if self.features is not None:
-      f = self.features(tf.concat([g, x], 0), training=False)
+      f = {k: _f32(v) for k, v in self.features(tf.concat([g, x], 0), training=False).items()}
       if 'semantic' in self.w:
         sem = tf.add_n([_sum_sq(f[l][:n] - f[l][n:]) / (_sum_sq(f[l][n:]) + _EPS)
                         for l in self.layers])
@@ -299,7 +325,7 @@ class Inpainter:
       logging.warning('%d image(s) had a NaN loss from the start; their result is G(z0)',
                       int(nan.sum()))
       z_best = tf.where(nan[:, None], tf.gather(z, rows), z_best)
-    g = self.generator(z_best, training=False)
+    g = _f32(self.generator(z_best, training=False))
     terms = tf.gather(best_terms, rows).numpy()
     return {'z': z_best.numpy(), 'g': g.numpy(), 'composite': (m * y + (1 - m) * g).numpy(),
             'loss': tf.gather(best_loss, rows).numpy(),
@@ -338,9 +364,9 @@ class _ReconstructInpainter(Inpainter):
 
   def loss_terms(self, z, y, m, w):
     del m, w
-    g = self.generator(z, training=False)
+    g = _f32(self.generator(z, training=False))
     n = tf.shape(g)[0]
-    f = self.features(tf.concat([g, y], 0), training=False)
+    f = {k: _f32(v) for k, v in self.features(tf.concat([g, y], 0), training=False).items()}
     l = self.layers[0]
     sem = _sum_sq(f[l][:n] - f[l][n:]) / (_sum_sq(f[l][n:]) + _EPS)
     return sem, {'semantic': sem}, g

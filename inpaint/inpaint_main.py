@@ -52,6 +52,8 @@ flags.DEFINE_string('reconstruct', None, 'Run the layer-reconstruction experimen
                     'GoogLeNet layer instead of inpainting.')
 flags.DEFINE_integer('seed', 0, 'Seed of the image choice, the masks and z.')
 flags.DEFINE_bool('jit_compile', False, 'Compile the loop with XLA.')
+flags.DEFINE_string('compute_dtype', 'float32', f'Network compute dtype: '
+                    f'{", ".join(engine.COMPUTE_DTYPES)} (losses stay float32).')
 
 
 def config_from_flags() -> runlib.RunConfig:
@@ -60,6 +62,7 @@ def config_from_flags() -> runlib.RunConfig:
   cli.require_choice('optimizer', FLAGS.optimizer, engine.OPTIMIZERS)
   cli.require_choice('classifier', FLAGS.classifier, ('googlenet',))
   cli.require_choice('split', FLAGS.split, data.SPLITS)
+  cli.require_choice('compute_dtype', FLAGS.compute_dtype, engine.COMPUTE_DTYPES)
   for name in ('layer', 'layer_2') + (('reconstruct',) if FLAGS.reconstruct else ()):
     cli.require_choice(name, FLAGS[name].value, gmodel.ENDPOINTS)
   cli.require_positive(img_size=FLAGS.img_size, iters=FLAGS.iters, num_try=FLAGS.num_try,
@@ -76,7 +79,7 @@ def config_from_flags() -> runlib.RunConfig:
       lamb=FLAGS.lamb, lambda_inp=FLAGS.lambda_inp, lambda_sem=FLAGS.lambda_sem,
       lambda_cat=FLAGS.lambda_cat, layer=FLAGS.layer, layer_2=FLAGS.layer_2, iters=FLAGS.iters,
       print_freq=FLAGS.print_freq, optimizer=FLAGS.optimizer, restarts=FLAGS.restarts,
-      seed=FLAGS.seed, jit_compile=FLAGS.jit_compile)
+      seed=FLAGS.seed, jit_compile=FLAGS.jit_compile, compute_dtype=FLAGS.compute_dtype)
   return runlib.RunConfig(
       engine=eng, dataset=FLAGS.dataset, data_dir=FLAGS.data_dir, split=FLAGS.split,
       mask_type=FLAGS.mask_type, img_size=FLAGS.img_size, num_try=FLAGS.num_try,

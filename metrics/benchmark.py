@@ -37,7 +37,8 @@ flags.DEFINE_integer('measure_iters', 60, 'Iterations actually timed per compile
 flags.DEFINE_integer('eager_iters', 20, 'Iterations actually timed for the eager loop.')
 flags.DEFINE_list('batches', ['1', '16', '64'], 'Batch sizes of the compiled loop.')
 flags.DEFINE_list('methods', ['semantic', 'yeh'], 'Loss sets to time.')
-flags.DEFINE_bool('jit', True, 'Also time the XLA-compiled (jit_compile) loop.')
+flags.DEFINE_list('variants', ['fp32', 'xla', 'bf16'], 'Compiled-loop variants: fp32 (plain), '
+                  'xla (jit_compile), bf16 (bfloat16 compute), xla_bf16.')
 flags.DEFINE_bool('training', True, 'Also time DCGAN and GoogLeNet training.')
 flags.DEFINE_string('json', 'results/benchmark.json', 'Where the JSON goes.')
 flags.DEFINE_string('load_model', None, 'DCGAN folder (default: shipped).')
@@ -124,14 +125,36 @@ def time_eager(inp: engine.Inpainter, steps: int) -> float:
   return (time.perf_counter() - t) / steps
 
 
-def check_jit_matches(g, d, c, method) -> float:
-  """Max |G(z)| difference between the XLA and the plain loop after 20 steps."""
+VARIANTS = {'fp32': {}, 'xla': {'jit_compile': True}, 'bf16': {'compute_dtype': 'bfloat16'},
+            'xla_bf16': {'jit_compile': True, 'compute_dtype': 'bfloat16'}}
+
+
+def check_variant(g, d, c, method, variant, iters=100) -> dict:
+  """How far a faster variant's result is from the plain fp32 loop's (same y, M, z0)."""
   y, m = _data(4)
   outs = []
-  for jit in (False, True):
-    cfg = engine.Config(method=method, iters=20, print_freq=20, jit_compile=jit)
-    outs.append(engine.Inpainter(g, d, c, cfg).inpaint(y, m, log=lambda s: None)['g'])
-  return float(np.abs(outs[0] - outs[1]).max())
+  for v in ('fp32', variant):
+    cfg = engine.Config(method=method, iters=iters, print_freq=iters, **VARIANTS[v])
+    outs.append(engine.Inpainter(g, d, c, cfg).inpaint(y, m, log=lambda s: None))
+  return {'max_abs_diff_gz': float(np.abs(outs[0]['g'] - outs[1]['g']).max()),
+          'mean_abs_diff_gz': float(np.abs(outs[0]['g'] - outs[1]['g']).mean()),
+          'loss_fp32': float(np.mean(outs[0]['loss'])),
+          'loss_variant': float(np.mean(outs[1]['loss']))}
+
+
+def time_blend(reps: int = 20) -> dict:
+  """Milliseconds per 64x64 Poisson blend, for each mask type's hole."""
+  from inpaint import blend  # pylint: disable=import-outside-toplevel
+  rng = np.random.default_rng(0)
+  y, g = rng.uniform(-1, 1, (2, 64, 64, 3))
+  out = {}
+  for t in ('center', 'left', 'random'):
+    m = mg.make_mask(t, 64)
+    t0 = time.perf_counter()
+    for _ in range(reps):
+      blend.poisson_blend(y, g, m)
+    out[f'blend_ms_{t}'] = 1000 * (time.perf_counter() - t0) / reps
+  return out
 
 
 def time_training() -> dict:
@@ -177,9 +200,9 @@ def run():
     print(f'{method}: {n_macs / 1e6:.1f} M multiply-adds per image-iteration '
           '(forward G + 2x D + 2x GoogLeNet, times 2 for the backward pass to z)')
     res[f'{method}_macs_per_image_iter'] = n_macs
-    variants = [('compiled', False)] + ([('compiled+xla', True)] if FLAGS.jit else [])
-    for name, jit in variants:
-      cfg = engine.Config(method=method, jit_compile=jit)
+    for variant in FLAGS.variants:
+      name = f'compiled {variant}'
+      cfg = engine.Config(method=method, **VARIANTS[variant])
       inp = engine.Inpainter(g, d, c, cfg)
       for b in batches:
         spi = time_compiled(inp, b, FLAGS.measure_iters)
@@ -194,9 +217,17 @@ def run():
     rows.append({'method': method, 'loop': 'eager per-image', 'batch': 1,
                  'sec_per_image': spi * FLAGS.iters, 'gflops': 2 * n_macs / spi / 1e9})
     print(f'{method:9s} eager per-image batch   1: {spi * FLAGS.iters:8.2f} s/image', flush=True)
-    if FLAGS.jit:
-      res[f'{method}_xla_max_abs_diff'] = check_jit_matches(g, d, c, method)
+    for variant in FLAGS.variants:
+      if variant != 'fp32':
+        chk = check_variant(g, d, c, method, variant)
+        res[f'{method}_{variant}_vs_fp32'] = chk
+        print(f'{method:9s} {variant} vs fp32 after 100 iters (4 images): max |dG| '
+              f'{chk["max_abs_diff_gz"]:.4f}, mean |dG| {chk["mean_abs_diff_gz"]:.4f}, '
+              f'loss {chk["loss_variant"]:.4g} vs {chk["loss_fp32"]:.4g}', flush=True)
   res['rows'] = rows
+  res['blend'] = time_blend()
+  print('Poisson blend, ms per 64x64 image: ' +
+        ', '.join(f'{k[9:]} {v:.1f}' for k, v in res['blend'].items()), flush=True)
   if FLAGS.training:
     res['training'] = time_training()
   # Targets, from the compiled rows.
@@ -212,7 +243,7 @@ def run():
   for r in rows:
     print(f'| {r["method"]} | {r["loop"]} | {r["batch"]} | {r["sec_per_image"]:.2f} | '
           f'{r["gflops"]:.1f} | {100 * r["gflops"] / res["matmul_gflops_fp32"]:.0f}% |')
-  for k in ('target_semantic_b64_le_15s', 'speedup_vs_eager_semantic', 'training'):
+  for k in ('target_semantic_b64_le_15s', 'speedup_vs_eager_semantic', 'training', 'blend'):
     if k in res:
       print(f'{k}: {res[k]}')
   os.makedirs(os.path.dirname(os.path.abspath(FLAGS.json)), exist_ok=True)

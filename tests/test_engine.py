@@ -170,3 +170,18 @@ def test_reconstruct_lowers_feature_error(nets):
                            engine.Config(iters=20, print_freq=20, learning_rate=0.05),
                            log=lambda s: None)
   assert out['g'].shape == y.shape and (out['loss'] < 1.5).all()
+
+
+def test_bfloat16_compute_close_to_float32(nets):
+  g_net, d_net, c_net = nets
+  y, m = _batch(2)
+  outs = {}
+  for dt in ('float32', 'bfloat16'):
+    inp = engine.Inpainter(g_net, d_net, c_net, engine.Config(iters=1, print_freq=1,
+                                                              compute_dtype=dt))
+    m4 = tf.constant(m[..., None])
+    z = tf.constant(inp.initial_z(2))
+    outs[dt] = inp.loss_terms(z, tf.constant(y), m4, engine.weighted_mask(m4))
+  assert outs['bfloat16'][2].dtype == tf.float32
+  for k in ('context', 'prior', 'inpainting'):
+    np.testing.assert_allclose(outs['bfloat16'][1][k], outs['float32'][1][k], rtol=0.05)

@@ -99,3 +99,11 @@ def test_lr_schedule_scales():
   assert [gtrain.learning_rate(cfg, e) for e in (0, 30, 50)] == [1.0, 0.1, pytest.approx(0.01)]
   cos = gtrain.Config(maxepoch=10, lr=1.0, lr_schedule='cosine')
   assert gtrain.learning_rate(cos, 0) == 1.0 and gtrain.learning_rate(cos, 5) == pytest.approx(0.5)
+
+
+def test_sampling_writes_grid_and_timing(tiny_models, tmp_path, capsys):
+  cfg = tiny_gan_config(load_model=tiny_models['dcgan'], sample_batch=9,
+                        output_root=str(tmp_path))
+  out_dir = train_gan.sample(cfg)
+  assert os.path.exists(os.path.join(out_dir, 'sample_0.png'))
+  assert 'average generation time' in capsys.readouterr().out
