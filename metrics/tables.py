@@ -1,0 +1,69 @@
+"""Error tables: mean and standard deviation per method and mask type.
+
+PSNR in dB on [0, 1] pixels, L1 as mean absolute error on [0, 1] pixels, SSIM on RGB.
+"""
+
+import csv
+import glob
+import json
+import os
+from collections import defaultdict
+from typing import Dict, List, Tuple
+
+import numpy as np
+
+from metrics import errors
+
+
+def collect(results_dir: str) -> Dict[Tuple[str, str], List[dict]]:
+  """{(method, mask_type): [per-image rows]} from every try*.json below results_dir."""
+  groups = defaultdict(list)
+  for path in sorted(glob.glob(os.path.join(results_dir, '**', 'try*.json'), recursive=True)):
+    with open(path) as f:
+      s = json.load(f)
+    label = s.get('label') or s.get('method', '?')
+    for row in s.get('images', []):
+      if 'psnr' in row:
+        groups[(label, s.get('mask_type', '?'))].append(row)
+  return groups
+
+
+def _value(v):
+  if v == 'inf':
+    return np.inf
+  return np.nan if v is None else float(v)
+
+
+def summarize(groups) -> List[dict]:
+  rows = []
+  for (method, mask_type), items in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+    row = {'mask_type': mask_type, 'method': method, 'n': len(items)}
+    for k in errors.NAMES:
+      vals = np.array([_value(r.get(k)) for r in items])
+      vals = vals[np.isfinite(vals)]
+      row[k] = float(vals.mean()) if len(vals) else float('nan')
+      row[f'{k}_std'] = float(vals.std()) if len(vals) else float('nan')
+    rows.append(row)
+  return rows
+
+
+def markdown(rows: List[dict]) -> str:
+  head = ('| mask | method | n | PSNR (dB) | PSNR hole (dB) | SSIM | L1 | L1 hole |\n'
+          '|---|---|---|---|---|---|---|---|\n')
+  body = ''.join(
+      f'| {r["mask_type"]} | {r["method"]} | {r["n"]} | '
+      + ' | '.join(f'{r[k]:.3f} ± {r[k + "_std"]:.3f}' for k in errors.NAMES) + ' |\n'
+      for r in rows)
+  return head + body
+
+
+def write(rows: List[dict], prefix: str) -> Tuple[str, str]:
+  os.makedirs(os.path.dirname(os.path.abspath(prefix)), exist_ok=True)
+  with open(prefix + '.md', 'w') as f:
+    f.write(markdown(rows))
+  fields = ['mask_type', 'method', 'n'] + [x for k in errors.NAMES for x in (k, f'{k}_std')]
+  with open(prefix + '.csv', 'w', newline='') as f:
+    w = csv.DictWriter(f, fieldnames=fields)
+    w.writeheader()
+    w.writerows(rows)
+  return prefix + '.md', prefix + '.csv'

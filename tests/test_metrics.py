@@ -1,0 +1,67 @@
+"""Metrics: errors, Frechet distance, the error table and the comparison command."""
+
+import csv
+import os
+
+import numpy as np
+import pytest
+
+from metrics import comparison as compare
+from metrics import errors
+from metrics import frechet
+from metrics import tables as measure_errors
+
+
+def test_image_errors_whole_and_hole():
+  rng = np.random.default_rng(0)
+  orig = rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)
+  m = np.ones((16, 16), np.float32)
+  m[4:8, 4:8] = 0
+  res = orig.copy()
+  res[4:8, 4:8] = 0
+  e = errors.image_errors(res, orig, m)
+  hole = orig[4:8, 4:8].astype(float) / 255
+  assert e['l1_hole'] == pytest.approx(hole.mean())
+  assert e['l1'] == pytest.approx(hole.sum() / orig.size)
+  assert e['psnr_hole'] == pytest.approx(10 * np.log10(1 / np.mean(hole ** 2)))
+  assert e['psnr'] > e['psnr_hole'] and e['ssim'] < 1
+  same = errors.image_errors(orig, orig, np.ones((16, 16)))
+  assert same['psnr'] == np.inf and same['ssim'] == pytest.approx(1) and np.isnan(same['l1_hole'])
+
+
+def test_frechet_distance():
+  rng = np.random.default_rng(0)
+  a = rng.standard_normal((4000, 4))
+  assert frechet.frechet_distance(a, a) == pytest.approx(0, abs=1e-6)
+  # Same covariance, means 2 apart in one coordinate: FD = 4.
+  assert frechet.frechet_distance(a, a + np.array([2.0, 0, 0, 0])) == pytest.approx(4, abs=1e-6)
+  # b = 2a: ||mu - 2mu||^2 + Tr(S + 4S - 2 * 2S) = ||mu||^2 + Tr(S) (sample mean, covariance).
+  want = np.sum(a.mean(0) ** 2) + np.trace(np.cov(a.T))
+  assert frechet.frechet_distance(a, 2 * a) == pytest.approx(want, rel=1e-6)
+
+
+def test_compare_and_measure_errors(tiny_models, tmp_path, cropped_dir):
+  out = str(tmp_path / 'cmp')
+  settings = compare.compare(out, num=3, iters=4, mask_types=['left'], ablation=True, seed=0,
+                             data_dir=cropped_dir, split='all', load_model=tiny_models['dcgan'],
+                             classifier_dir=tiny_models['googlenet'], figure_rows=2,
+                             log=lambda s: None)
+  assert len(settings['runs']) == 3 + len(compare.ABLATIONS)
+  assert os.path.exists(os.path.join(out, 'figure_left.png'))
+  with open(os.path.join(out, 'errors.csv')) as f:
+    rows = list(csv.DictReader(f))
+  labels = {r['method'] for r in rows}
+  assert labels == set(compare.METHODS) | set(compare.ABLATIONS)
+  assert all(r['n'] == '3' and r['mask_type'] == 'left' for r in rows)
+  md = measure_errors.markdown(measure_errors.summarize(measure_errors.collect(out)))
+  assert md.count('\n') == 2 + len(rows)
+
+
+def test_compare_generated_source_needs_no_data(tiny_models, tmp_path, monkeypatch):
+  monkeypatch.delenv('CARS_DATA_DIR', raising=False)
+  out = str(tmp_path / 'gen')
+  compare.compare(out, num=2, iters=2, mask_types=['center'], ablation=False, seed=0,
+                  data_dir=str(tmp_path / 'none'), load_model=tiny_models['dcgan'],
+                  classifier_dir=tiny_models['googlenet'], figure_rows=2, source='generated',
+                  log=lambda s: None)
+  assert os.path.exists(os.path.join(out, 'figure_center.png'))
