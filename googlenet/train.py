@@ -4,7 +4,6 @@ Flags after conan7882/GoogLeNet-Inception `inception_cifar.py`. This file only
 turns flags into a Config and calls googlenet.train_lib.
 """
 
-from absl import app
 from absl import flags
 
 from googlenet import train_lib
@@ -75,11 +74,5 @@ def run():
       print(f'{path}\tclass={cls}\tp={prob:.3f}')
 
 
-def main(argv):
-  del argv
-  cli.quiet_tf()
-  cli.run_guarded(run)
-
-
 if __name__ == '__main__':
-  app.run(main)
+  cli.start(run)

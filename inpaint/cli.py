@@ -47,7 +47,14 @@ def require_choice(name, value, choices):
     raise UsageError(f'--{name}={value!r} is not valid; choose one of {", ".join(choices)}')
 
 
-def quiet_tf():
-  """Keeps TF's C++ and Python chatter out of the command's output."""
-  os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-  logging.set_verbosity(logging.INFO)
+def start(run):
+  """The whole body of an entry point: parse flags with absl, then run_guarded(run)."""
+  from absl import app  # pylint: disable=import-outside-toplevel
+
+  def main(argv):
+    if len(argv) > 1:
+      raise app.UsageError(f'unexpected arguments: {" ".join(argv[1:])}')
+    logging.set_verbosity(logging.INFO)
+    run_guarded(run)
+
+  app.run(main)

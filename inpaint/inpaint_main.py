@@ -4,7 +4,6 @@ Flags keep the seed's names and defaults; this file only builds a RunConfig
 and calls inpaint.run.
 """
 
-from absl import app
 from absl import flags
 
 from googlenet import model as gmodel
@@ -99,11 +98,5 @@ def run():
     runlib.inpaint_dataset(rc)
 
 
-def main(argv):
-  del argv
-  cli.quiet_tf()
-  cli.run_guarded(run)
-
-
 if __name__ == '__main__':
-  app.run(main)
+  cli.start(run)

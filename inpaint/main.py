@@ -4,7 +4,6 @@ Flags keep the original names and defaults; this file only builds a Config
 and calls inpaint.train_gan.
 """
 
-from absl import app
 from absl import flags
 
 from inpaint import cli
@@ -65,11 +64,5 @@ def run():
     train_gan.sample(cfg)
 
 
-def main(argv):
-  del argv
-  cli.quiet_tf()
-  cli.run_guarded(run)
-
-
 if __name__ == '__main__':
-  app.run(main)
+  cli.start(run)

@@ -22,7 +22,6 @@ import time
 import keras
 import numpy as np
 import tensorflow as tf
-from absl import app
 from absl import flags
 
 from googlenet import train_lib as gtrain
@@ -252,10 +251,5 @@ def run():
   print(f'wrote {FLAGS.json}')
 
 
-def main(argv):
-  del argv
-  cli.run_guarded(run)
-
-
 if __name__ == '__main__':
-  app.run(main)
+  cli.start(run)

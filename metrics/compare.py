@@ -3,7 +3,6 @@
 See metrics.comparison for what is written. This file only parses flags.
 """
 
-from absl import app
 from absl import flags
 
 from inpaint import cli
@@ -35,10 +34,5 @@ def run():
           FLAGS.source)
 
 
-def main(argv):
-  del argv
-  cli.run_guarded(run)
-
-
 if __name__ == '__main__':
-  app.run(main)
+  cli.start(run)

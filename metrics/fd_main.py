@@ -6,7 +6,6 @@ pooled features.
 
 import json
 
-from absl import app
 from absl import flags
 
 from googlenet import train_lib as gtrain
@@ -41,10 +40,5 @@ def run():
       json.dump(res, f, indent=2)
 
 
-def main(argv):
-  del argv
-  cli.run_guarded(run)
-
-
 if __name__ == '__main__':
-  app.run(main)
+  cli.start(run)
