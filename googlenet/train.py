@@ -33,12 +33,14 @@ flags.DEFINE_integer('limit', None, 'Use at most this many images (smoke runs).'
 flags.DEFINE_float('label_smoothing', 0.0, 'Label smoothing of the cross-entropy.')
 flags.DEFINE_string('lr_schedule', 'step', 'step: /10 at epochs 30 and 50 (scaled below 60 '
                     'epochs), as the original; cosine: cosine decay to 0 at maxepoch.')
+flags.DEFINE_string('export_dir', None, 'Write the inference weights of --load (fp16 when '
+                    'lossless, no aux heads, no optimizer) here, e.g. checkpoints/googlenet.')
 flags.DEFINE_float('weight_decay', 5e-4, 'L2 weight decay (wd * sum(w^2) / 2 on kernels).')
 
 
 def config_from_flags() -> train_lib.Config:
-  if not (FLAGS.train or FLAGS.eval or FLAGS.predict):
-    raise cli.UsageError('nothing to do: pass --train, --eval or --predict')
+  if not (FLAGS.train or FLAGS.eval or FLAGS.predict or FLAGS.export_dir):
+    raise cli.UsageError('nothing to do: pass --train, --eval, --predict or --export_dir')
   cli.require_positive(lr=FLAGS.lr, bsize=FLAGS.bsize, maxepoch=FLAGS.maxepoch,
                        n_class=FLAGS.n_class, img_size=FLAGS.img_size, width=FLAGS.width)
   if not 0 < FLAGS.keep_prob <= 1:
@@ -60,6 +62,10 @@ def config_from_flags() -> train_lib.Config:
 
 def run():
   cfg = config_from_flags()
+  if FLAGS.export_dir:
+    if not FLAGS.load:
+      raise cli.UsageError('--export_dir needs --load=<run>')
+    print(f'wrote {train_lib.export_run(FLAGS.load, FLAGS.export_dir)}')
   if FLAGS.train:
     run_dir = train_lib.train(cfg)
     print(f'trained model in {run_dir}', flush=True)

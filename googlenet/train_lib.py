@@ -156,13 +156,34 @@ def train(cfg: Config) -> str:
 
 
 def export(model: keras.Model, cfg: Config, folder: str) -> str:
-  """Writes the inference graph's weights (no aux heads, no optimizer) + config."""
+  """Writes the inference graph's weights (no aux heads, no optimizer) + config.
+
+  float16 when that changes the logits by at most ckpt.FP16_RTOL.
+  """
   inference = build_inference(cfg)
   src = {l.name: l for l in model.layers}
   for layer in inference.layers:
     if layer.weights:
       layer.set_weights(src[layer.name].get_weights())
-  return ckpt.export_weights(folder, {'googlenet': inference}, arch_config(cfg))
+  x = np.random.default_rng(0).uniform(-1, 1, (8, cfg.img_size, cfg.img_size, 3)).astype(np.float32)
+  check = ckpt.export_checked(folder, {'googlenet': inference}, arch_config(cfg),
+                              {'googlenet': x}, lambda: {'googlenet': build_inference(cfg)})
+  print(f'exported GoogLeNet as {check["dtype"]} (largest relative logit change in float16: '
+        f'{check["max_rel_diff"]:.2e})', flush=True)
+  return os.path.join(folder, ckpt.WEIGHTS)
+
+
+def export_run(run_dir: str, out_dir: str) -> str:
+  """Exports a training run's latest checkpoint (inference graph only) to out_dir."""
+  saved = ckpt.read_config(run_dir)
+  cfg = Config(width=saved.get('width', 1.0), img_size=saved.get('img_size', 64),
+               n_class=saved.get('n_class', data.NUM_CLASSES))
+  full = gmodel.build_googlenet(cfg.n_class, cfg.img_size, cfg.width, cfg.keep_prob, aux=True)
+  latest = tf.train.latest_checkpoint(os.path.join(run_dir, 'ckpt'))
+  if latest is None:
+    raise ckpt.CheckpointError(f'no training checkpoint in {run_dir!r}')
+  tf.train.Checkpoint(model=full).restore(latest).expect_partial()
+  return export(full, cfg, out_dir)
 
 
 def build_inference(cfg: Config) -> keras.Model:

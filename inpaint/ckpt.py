@@ -38,6 +38,7 @@ def _atomic_write(path: str, write_fn, mode='w'):
   try:
     with os.fdopen(fd, mode) as f:
       write_fn(f)
+    os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; these are meant to be shared.
     os.replace(tmp, path)
   except BaseException:
     if os.path.exists(tmp):
@@ -165,7 +166,29 @@ def restore_models(folder: str, wanted: Optional[Mapping] = None,
   return config
 
 
-def model_outputs_close(a: Dict[str, np.ndarray], b: Dict[str, np.ndarray],
-                        rtol: float = FP16_RTOL) -> bool:
-  """True when every output of b is within rtol (relative to a's scale) of a."""
-  return all(np.max(np.abs(a[k] - b[k])) <= rtol * (np.max(np.abs(a[k])) + 1e-6) for k in a)
+def export_checked(folder: str, models: Mapping[str, keras.Model], config: Mapping,
+                   probe: Mapping[str, np.ndarray], build_copy) -> dict:
+  """Exports in float16 when that changes no output beyond FP16_RTOL, else float32.
+
+  Args:
+    folder: export folder.
+    models: {name: model} to save.
+    config: the config to write.
+    probe: {name: input batch} to compare outputs on.
+    build_copy: () -> {name: fresh model of the same architecture}.
+
+  Returns:
+    {'dtype': 'float16' | 'float32', 'max_rel_diff': float}: the largest output
+    difference of the float16 copy, relative to the output's scale.
+  """
+  export_weights(folder, models, config, fp16=True)
+  copies = build_copy()
+  import_weights(folder, copies)
+  worst = 0.0
+  for name, x in probe.items():
+    a = np.asarray(models[name](x, training=False))
+    b = np.asarray(copies[name](x, training=False))
+    worst = max(worst, float(np.max(np.abs(a - b)) / (np.max(np.abs(a)) + 1e-6)))
+  if worst > FP16_RTOL:
+    export_weights(folder, models, config, fp16=False)
+  return {'dtype': 'float16' if worst <= FP16_RTOL else 'float32', 'max_rel_diff': worst}

@@ -33,6 +33,8 @@ flags.DEFINE_float('width', 1.0, 'Channel width multiplier (1.0 = the original w
 flags.DEFINE_integer('seed', 0, 'Random seed.')
 flags.DEFINE_string('split', 'train', 'Which images to train on: train | val | all (val is kept for evaluating inpainting).')
 flags.DEFINE_integer('limit', None, 'Use at most this many images (smoke runs).')
+flags.DEFINE_string('export_dir', None, 'Write the lean weights of --load_model (G + D, fp16, '
+                    'no optimizer state) to this folder, e.g. checkpoints/dcgan.')
 
 
 def config_from_flags() -> train_gan.Config:
@@ -57,7 +59,12 @@ def config_from_flags() -> train_gan.Config:
 
 def run():
   cfg = config_from_flags()
-  if FLAGS.training:
+  if FLAGS.export_dir:
+    if not FLAGS.load_model:
+      raise cli.UsageError('--export_dir needs --load_model=<run>')
+    path = train_gan.export(train_gan.resolve_run(cfg, FLAGS.load_model), FLAGS.export_dir)
+    print(f'wrote {path}')
+  elif FLAGS.training:
     run_dir = train_gan.train(cfg)
     print(f'checkpoints and samples in {run_dir}')
   else:

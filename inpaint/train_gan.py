@@ -171,15 +171,29 @@ def train(cfg: Config) -> str:
 
 
 def export(run_dir: str, out_dir: str) -> str:
-  """Copies a run's generator + discriminator into a lean export folder."""
+  """Copies a run's generator + discriminator into a lean export folder.
+
+  float16 when that changes G's and D's outputs by at most ckpt.FP16_RTOL.
+  """
   saved = ckpt.read_config(run_dir)
   cfg = Config(**{k: saved[k] for k in ('width', 'img_size', 'z_dim')})
   gan = GAN(cfg)
   ckpt.restore_models(run_dir, arch_config(cfg), generator=gan.generator,
                       discriminator=gan.discriminator)
-  conf = {**arch_config(cfg), 'step': saved.get('iters'), 'trained_from': os.path.basename(run_dir)}
-  return ckpt.export_weights(out_dir, {'generator': gan.generator,
-                                       'discriminator': gan.discriminator}, conf)
+  latest = tf.train.latest_checkpoint(os.path.join(run_dir, 'ckpt'))
+  step = int(latest.rsplit('-', 1)[1]) if latest else None
+  conf = {**arch_config(cfg), 'step': step, 'trained_from': os.path.basename(run_dir),
+          'batch_size': saved.get('batch_size')}
+  z = np.random.default_rng(0).uniform(-1, 1, (16, cfg.z_dim)).astype(np.float32)
+  models = {'generator': gan.generator, 'discriminator': gan.discriminator}
+  probe = {'generator': z, 'discriminator': gan.generator(z, training=False).numpy()}
+  check = ckpt.export_checked(
+      out_dir, models, conf, probe,
+      lambda: {'generator': dcgan.build_generator(cfg.z_dim, cfg.img_size, cfg.width),
+               'discriminator': dcgan.build_discriminator(cfg.img_size, cfg.width)})
+  print(f'exported G + D as {check["dtype"]} (largest relative output change in float16: '
+        f'{check["max_rel_diff"]:.2e})')
+  return os.path.join(out_dir, ckpt.WEIGHTS)
 
 
 def load_gan(folder: Optional[str] = None):
