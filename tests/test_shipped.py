@@ -1,0 +1,47 @@
+"""The shipped models under checkpoints/ (real-data checks skip without $CARS_DATA_DIR)."""
+
+import os
+
+import numpy as np
+import pytest
+
+from googlenet import train_lib as gtrain
+from inpaint import ckpt
+from inpaint import engine
+from inpaint import run as runlib
+from inpaint import train_gan
+
+HAVE_GAN = train_gan.shipped_available()
+HAVE_NET = os.path.exists(os.path.join(gtrain.SHIPPED, ckpt.WEIGHTS))
+HAVE_DATA = bool(os.environ.get('CARS_DATA_DIR'))
+MB = 1024 * 1024
+
+
+@pytest.mark.skipif(not (HAVE_GAN and HAVE_NET), reason='no shipped models yet')
+def test_shipped_weights_are_lean_and_load():
+  dcgan_size = os.path.getsize(os.path.join(train_gan.SHIPPED, ckpt.WEIGHTS))
+  assert dcgan_size <= 60 * MB
+  g, d, conf = train_gan.load_gan()
+  z = np.random.default_rng(0).uniform(-1, 1, (16, conf['z_dim'])).astype(np.float32)
+  x = g(z, training=False).numpy()
+  assert x.shape == (16, 64, 64, 3) and np.abs(x).max() <= 1
+  assert x.std(axis=0).mean() > 0.1  # Samples differ from each other (no collapse).
+  assert d(x, training=False).shape == (16, 1)
+  net = gtrain.load_inference()
+  assert net.output_shape == (None, 196)
+
+
+@pytest.mark.skipif(not (HAVE_NET and HAVE_DATA), reason='needs the shipped GoogLeNet and $CARS_DATA_DIR')
+def test_shipped_googlenet_clears_the_bar_on_val():
+  top1, top5, n = gtrain.evaluate(gtrain.Config(eval_split='val'))
+  assert n > 500 and top1 >= 0.30 and top5 >= top1
+
+
+@pytest.mark.skipif(not (HAVE_GAN and HAVE_NET and HAVE_DATA), reason='needs shipped models and data')
+def test_real_val_images_semantic_inpainting_runs(tmp_path):
+  rc = runlib.RunConfig(engine=engine.Config(iters=20, print_freq=20), sample_batch=4,
+                        mask_type='center', output_dir=str(tmp_path))
+  [s] = runlib.inpaint_dataset(rc, log=lambda s: None)
+  assert s['source'] == 'dataset' and len(s['images']) == 4
+  assert all(np.isfinite(r['loss']) for r in s['images'])
+  assert s['mean_psnr'] > 10
