@@ -107,3 +107,12 @@ def test_sampling_writes_grid_and_timing(tiny_models, tmp_path, capsys):
   out_dir = train_gan.sample(cfg)
   assert os.path.exists(os.path.join(out_dir, 'sample_0.png'))
   assert 'average generation time' in capsys.readouterr().out
+
+
+def test_predict_skips_unreadable(tiny_models, cropped_dir):
+  cfg = gtrain.Config(load=tiny_models['googlenet'])
+  folder = os.path.join(cropped_dir, 'cars_train_cropped')
+  paths = [os.path.join(folder, f) for f in ('00001.jpg', '00033.jpg', '00032.jpg')]
+  rows = gtrain.predict(cfg, paths)
+  assert [r[0] for r in rows] == [paths[0], paths[2]]  # The corrupt file is skipped.
+  assert all(0 <= c < 196 and 0 < p <= 1 for _, c, p in rows)
