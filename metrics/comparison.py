@@ -56,7 +56,7 @@ def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: in
     # Fail early, before any long run, when there is no data.
     data.detect_layout(data.resolve_data_dir(data_dir))
   settings = {'source': source, 'num': num, 'iters': iters, 'mask_types': list(mask_types), 'seed': seed,
-              'split': split, 'data_dir': data.resolve_data_dir(data_dir),
+              'split': split,
               'engine_defaults': dataclasses.asdict(engine.Config()), 'runs': []}
   t_all = time.time()
   for mask, label, method, over in runs(mask_types, ablation):
