@@ -12,7 +12,7 @@ Two formats, both with a ``config.json`` beside the weights:
 import json
 import os
 import tempfile
-from typing import Dict, Mapping, Optional
+from typing import Mapping, Optional
 
 import keras
 import numpy as np

@@ -16,7 +16,6 @@ the other images of its batch.
 """
 
 import dataclasses
-import math
 import time
 from typing import Callable, Dict, Optional
 

@@ -1,7 +1,6 @@
 """Inpainting jobs: dataset images, own photos, layer reconstruction; and their outputs."""
 
 import dataclasses
-import glob
 import json
 import math
 import os
@@ -20,7 +19,6 @@ from inpaint import ckpt
 from inpaint import data
 from inpaint import engine as engine_lib
 from inpaint import images as imgs
-from inpaint import tb
 from inpaint import train_gan
 from masks import generate as mgen
 from metrics import errors

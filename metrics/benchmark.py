@@ -13,7 +13,6 @@ warm-up that includes tracing) and scaled linearly to --iters: every iteration
 does the same work, so this only removes waiting.
 """
 
-import dataclasses
 import json
 import os
 import platform
