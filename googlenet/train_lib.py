@@ -139,8 +139,9 @@ def train(cfg: Config) -> str:
     for _ in range(steps_per_epoch):
       x, y = next(ds)
       loss, acc = trainer.train_step(x, y)
-      losses.append(float(loss))
-      accs.append(float(acc))
+      losses.append(loss)  # Tensors: read once per epoch, not once per step.
+      accs.append(acc)
+    losses, accs = np.array(losses), np.array(accs)
     epoch += 1
     state.step.assign(epoch)
     state.save()
