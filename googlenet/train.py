@@ -1,7 +1,10 @@
 """`python -m googlenet.train`: train, evaluate or predict with GoogLeNet.
 
-Flags after conan7882/GoogLeNet-Inception `inception_cifar.py`. This file only
-turns flags into a Config and calls googlenet.train_lib.
+Flags after conan7882/GoogLeNet-Inception `inception_cifar.py`; their defaults
+are this project's recipe, the original's are one flag away
+(`--flagfile=googlenet/seed.flags`). Run bare, it trains (resuming the newest
+run under --save_dir) and then evaluates. This file only turns flags into a
+Config and calls googlenet.train_lib.
 """
 
 from absl import flags
@@ -16,10 +19,10 @@ flags.DEFINE_bool('eval', False, 'Evaluate: prints "top1=<float> top5=<float> n=
 flags.DEFINE_bool('predict', False, 'Predict the classes of --images.')
 flags.DEFINE_string('load', None, 'Run or export folder to resume / evaluate '
                     '(default for --eval/--predict: the shipped checkpoints/googlenet).')
-flags.DEFINE_float('lr', 1e-3, 'Initial learning rate (divided by 10 at epochs 30 and 50).')
-flags.DEFINE_integer('bsize', 128, 'Batch size.')
-flags.DEFINE_float('keep_prob', 0.4, 'Dropout keep probability.')
-flags.DEFINE_integer('maxepoch', 100, 'Number of training epochs.')
+flags.DEFINE_float('lr', 1e-3, 'Initial (peak) learning rate of Adam.')
+flags.DEFINE_integer('bsize', 64, 'Batch size (the original: 128).')
+flags.DEFINE_float('keep_prob', 0.7, 'Dropout keep probability (the original: 0.4).')
+flags.DEFINE_integer('maxepoch', 60, 'Number of training epochs (the original: 100).')
 flags.DEFINE_string('data_dir', None, 'Stanford Cars folder (default $CARS_DATA_DIR, '
                     'then ./data/stanford_cars).')
 flags.DEFINE_string('split', None, 'train | val | all (default: train for --train, '
@@ -30,22 +33,32 @@ flags.DEFINE_float('width', 1.0, 'Channel width multiplier (1.0 = GoogLeNet).')
 flags.DEFINE_string('save_dir', None, 'Where new runs go (default ./googlenet_runs).')
 flags.DEFINE_list('images', [], 'Image files for --predict.')
 flags.DEFINE_integer('limit', None, 'Use at most this many images (smoke runs).')
-flags.DEFINE_float('label_smoothing', 0.0, 'Label smoothing of the cross-entropy.')
-flags.DEFINE_string('lr_schedule', 'step', 'step: /10 at epochs 30 and 50 (scaled below 60 '
-                    'epochs), as the original; cosine: cosine decay to 0 at maxepoch.')
+flags.DEFINE_float('label_smoothing', 0.1, 'Label smoothing of the cross-entropy (the '
+                   'original: 0).')
+flags.DEFINE_string('lr_schedule', 'cosine', 'step: /10 at epochs 30 and 50 (scaled below 60 '
+                    'epochs), as the original; cosine: linear warm-up, then cosine decay to 0 '
+                    'at maxepoch.')
+flags.DEFINE_integer('warmup_epochs', 2, 'Warm-up epochs of the cosine schedule.')
+flags.DEFINE_string('mix', 'cutmix', 'Batch mixing: none (the original) | mixup | cutmix.')
+flags.DEFINE_float('mix_alpha', 1.0, 'Beta(alpha, alpha) of the mixing ratio.')
+flags.DEFINE_float('mix_prob', 0.5, 'Share of batches that are mixed.')
 flags.DEFINE_string('export_dir', None, 'Write the inference weights of --load (fp16 when '
                     'lossless, no aux heads, no optimizer) here, e.g. checkpoints/googlenet.')
 flags.DEFINE_float('weight_decay', 5e-4, 'L2 weight decay (wd * sum(w^2) / 2 on kernels).')
 
 
 def config_from_flags() -> train_lib.Config:
-  if not (FLAGS.train or FLAGS.eval or FLAGS.predict or FLAGS.export_dir):
-    raise cli.UsageError('nothing to do: pass --train, --eval, --predict or --export_dir')
   cli.require_positive(lr=FLAGS.lr, bsize=FLAGS.bsize, maxepoch=FLAGS.maxepoch,
                        n_class=FLAGS.n_class, img_size=FLAGS.img_size, width=FLAGS.width)
   if not 0 < FLAGS.keep_prob <= 1:
     raise cli.UsageError(f'--keep_prob={FLAGS.keep_prob} must be in (0, 1]')
   cli.require_choice('lr_schedule', FLAGS.lr_schedule, train_lib.LR_SCHEDULES)
+  cli.require_choice('mix', FLAGS.mix, train_lib.MIXES)
+  cli.require_positive(mix_alpha=FLAGS.mix_alpha)
+  if not 0 <= FLAGS.mix_prob <= 1:
+    raise cli.UsageError(f'--mix_prob={FLAGS.mix_prob} must be in [0, 1]')
+  if FLAGS.warmup_epochs < 0:
+    raise cli.UsageError(f'--warmup_epochs={FLAGS.warmup_epochs} must not be negative')
   if FLAGS.weight_decay < 0:
     raise cli.UsageError(f'--weight_decay={FLAGS.weight_decay} must not be negative')
   if FLAGS.split is not None:
@@ -57,11 +70,19 @@ def config_from_flags() -> train_lib.Config:
       bsize=FLAGS.bsize, keep_prob=FLAGS.keep_prob, maxepoch=FLAGS.maxepoch,
       load=FLAGS.load, save_dir=FLAGS.save_dir, limit=FLAGS.limit,
       label_smoothing=FLAGS.label_smoothing, lr_schedule=FLAGS.lr_schedule,
-      weight_decay=FLAGS.weight_decay)
+      weight_decay=FLAGS.weight_decay, warmup_epochs=FLAGS.warmup_epochs, mix=FLAGS.mix,
+      mix_alpha=FLAGS.mix_alpha, mix_prob=FLAGS.mix_prob)
 
 
 def run():
   cfg = config_from_flags()
+  if not (FLAGS.train or FLAGS.eval or FLAGS.predict or FLAGS.export_dir):
+    # Bare command: train with the recipe (resuming the newest run), then evaluate.
+    FLAGS.train = FLAGS.eval = True
+    if cfg.load is None:
+      cfg.load = train_lib.latest_run(cfg.save_dir)
+      if cfg.load:
+        print(f'resuming {cfg.load} (pass --save_dir=<new folder> to start afresh)', flush=True)
   if FLAGS.export_dir:
     if not FLAGS.load:
       raise cli.UsageError('--export_dir needs --load=<run>')

@@ -1,7 +1,13 @@
-"""The non-learned baseline: biharmonic inpainting (skimage.restoration)."""
+"""The non-learned baselines: biharmonic interpolation (skimage.restoration) and
+exemplar-based completion (inpaint.exemplar)."""
 
 import numpy as np
 from skimage.restoration import inpaint_biharmonic
+
+from inpaint import exemplar
+
+# Methods that need no network: name -> fill function.
+METHODS = ('biharmonic', 'exemplar')
 
 
 def biharmonic(images: np.ndarray, masks: np.ndarray) -> np.ndarray:
@@ -16,3 +22,12 @@ def biharmonic(images: np.ndarray, masks: np.ndarray) -> np.ndarray:
     else:
       out.append(inpaint_biharmonic(img, hole, channel_axis=-1))
   return np.clip(np.stack(out), -1.0, 1.0).astype(np.float32)
+
+
+def fill(method: str, images: np.ndarray, masks: np.ndarray) -> np.ndarray:
+  """The fill of a non-learned method, [N, S, S, 3] in [-1, 1] (known pixels as given)."""
+  if method == 'biharmonic':
+    return biharmonic(images, masks)
+  if method == 'exemplar':
+    return np.clip(exemplar.complete_batch(images, masks), -1.0, 1.0)
+  raise ValueError(f'unknown non-learned method {method!r}; choose one of {", ".join(METHODS)}')

@@ -54,7 +54,9 @@ def start(run):
   def main(argv):
     if len(argv) > 1:
       raise app.UsageError(f'unexpected arguments: {" ".join(argv[1:])}')
-    logging.set_verbosity(logging.INFO)
+    # Warnings and errors only: TensorFlow logs an INFO line at every checkpoint
+    # save; our progress lines are printed (and flushed) by the jobs themselves.
+    logging.set_verbosity(logging.WARNING)
     run_guarded(run)
 
   app.run(main)

@@ -154,6 +154,26 @@ def split_indices(labels: Sequence[int], split: str, seed: int = 0,
   return np.flatnonzero(is_val if split == 'val' else ~is_val)
 
 
+EVAL_SUBSETS = ('tune', 'report')
+_SUBSET_SEED = 7919  # Fixed: the tune/report halves never move with --seed.
+
+
+def subset_indices(n: int, subset: Optional[str]) -> np.ndarray:
+  """Indices of one of two disjoint, seeded halves of n images (None: all, in order).
+
+  'tune' is for choosing settings (sweeps), 'report' for the numbers reported
+  (comparisons), so a reported number never comes from an image it was tuned on.
+  """
+  if subset is None:
+    return np.arange(n)
+  if subset not in EVAL_SUBSETS:
+    raise ValueError(f'unknown subset {subset!r}; choose one of {", ".join(EVAL_SUBSETS)}')
+  perm = np.random.default_rng(_SUBSET_SEED).permutation(n)
+  tune, report = perm[:n // 2], perm[n // 2:]
+  assert not set(tune.tolist()) & set(report.tolist())  # Disjoint by construction; kept so.
+  return tune if subset == 'tune' else report
+
+
 def list_records(data_dir: str, split: str = 'train', seed: int = 0) -> List[Record]:
   """Lists the images of one split of a file-based layout.
 

@@ -3,21 +3,29 @@
 For images y [N, S, S, 3] in [-1, 1] and masks M [N, S, S, 1] (1 = known),
 per image (Yeh et al., arXiv 1607.07539, plus the seed's terms):
 
-  W           = M * conv2d(1 - M, ones(7x7) / 49, same, symmetric boundary)
+  W           = M * conv2d(1 - M, ones(n x n) / n^2, same, symmetric boundary),
+                n = nsize (7); W = M when use_weighted_mask is off
   context     = sum |W * (G(z) - y)|
   prior       = lamb * BCE(D(G(z)), real)
   inpainting  = lambda_inp * BCE(D(x), real),   x = M * y + (1 - M) * G(z)
-  semantic    = lambda_sem * sum_{l in (layer, layer_2)} ||F_l(G(z)) - F_l(x)||^2 / ||F_l(x)||^2
+  semantic    = lambda_sem * sum_{l in (layer, layer_2)} ||P_l (F_l(a) - F_l(b))||^2 / ||P_l F_l(b)||^2
+                the seed: a = G(z), b = x, P_l = 1 (semantic_input='composite');
+                'masked': a = M G(z), b = M y (the hole grey in both), so only the
+                known pixels are compared, through the features of the whole image;
+                P_l keeps the feature positions whose share of known pixels (the mask
+                average-pooled to layer l's grid) is at least sem_known_frac (0 = all)
   categorical = lambda_cat * sum_k p_k log(p_k / q_k) + q_k log(q_k / p_k),
                 p = softmax(GoogLeNet(G(z))), q = softmax(GoogLeNet(x))
 
 Every network runs in inference mode, so an image's result does not depend on
-the other images of its batch.
+the other images of its batch. With early stopping, an image whose best loss has
+not improved by a relative early_stop_tol within early_stop_patience iterations
+stops moving; the batch ends when all have stopped.
 """
 
 import dataclasses
 import time
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, NamedTuple, Optional
 
 import keras
 import numpy as np
@@ -27,11 +35,25 @@ from absl import logging
 from googlenet import model as gmodel
 from inpaint import tb
 
-METHODS = ('semantic', 'yeh', 'biharmonic')
+METHODS = ('semantic', 'yeh', 'biharmonic', 'exemplar')
 COMPUTE_DTYPES = ('float32', 'bfloat16')
 OPTIMIZERS = ('nesterov', 'adam')
 TERMS = ('context', 'prior', 'inpainting', 'semantic', 'categorical')
+Z_INITS = ('uniform', 'normal')
+SEMANTIC_INPUTS = ('composite', 'masked')
 _EPS = 1e-8
+
+
+# The seed project's exact inpainting configuration (also inpaint/seed.flags, for
+# `python -m inpaint.inpaint_main --flagfile=...`); a test keeps the two equal.
+SEED = {
+    'method': 'semantic', 'learning_rate': 0.01, 'momentum': 0.9, 'optimizer': 'nesterov',
+    'lamb': 0.003, 'lambda_inp': 3.0, 'lambda_sem': 1e5, 'lambda_cat': 1e6,
+    'layer': 'inception_4b', 'layer_2': 'inception_3b', 'iters': 1500, 'restarts': 1,
+    'nsize': 7, 'use_weighted_mask': True, 'z_init': 'normal', 'lr_decay': 0.95,
+    'lr_decay_every': 100, 'semantic_input': 'composite', 'sem_known_frac': 0.0,
+    'early_stop_tol': 0.0, 'early_stop_patience': 0,
+}
 
 
 @dataclasses.dataclass
@@ -56,6 +78,12 @@ class Config:
   seed: int = 0
   jit_compile: bool = False
   compute_dtype: str = 'float32'  # 'bfloat16': networks compute in bf16, losses in fp32.
+  use_weighted_mask: bool = True  # Yeh's weighting of the context term (else W = M).
+  z_init: str = 'uniform'  # 'uniform': U(-1, 1); 'normal': N(0, 1) as the seed's np.random.randn.
+  semantic_input: str = 'composite'  # What the semantic term compares (module docstring).
+  sem_known_frac: float = 0.0  # Feature positions kept by the semantic term (0 = all).
+  early_stop_tol: float = 0.0  # Relative improvement that counts as progress.
+  early_stop_patience: int = 0  # Iterations without progress before an image stops (0 = never).
 
   def weights(self) -> Dict[str, float]:
     """The weight of every term for this method (0 = term removed)."""
@@ -78,6 +106,15 @@ class Config:
       if v not in gmodel.ENDPOINTS:
         raise ValueError(f'unknown GoogLeNet layer --{name}={v!r}; choose one of '
                          f'{", ".join(gmodel.ENDPOINTS)}')
+    if self.z_init not in Z_INITS:
+      raise ValueError(f'unknown z_init {self.z_init!r}; choose one of {", ".join(Z_INITS)}')
+    if self.semantic_input not in SEMANTIC_INPUTS:
+      raise ValueError(f'unknown semantic_input {self.semantic_input!r}; choose one of '
+                       f'{", ".join(SEMANTIC_INPUTS)}')
+    if not 0 <= self.sem_known_frac <= 1:
+      raise ValueError(f'sem_known_frac={self.sem_known_frac} must be in [0, 1]')
+    if self.early_stop_tol < 0 or self.early_stop_patience < 0:
+      raise ValueError('early_stop_tol and early_stop_patience must not be negative')
     for name in ('iters', 'print_freq', 'restarts', 'nsize', 'lr_decay_every'):
       if getattr(self, name) <= 0:
         raise ValueError(f'--{name}={getattr(self, name)} must be positive')
@@ -88,17 +125,20 @@ class Config:
         raise ValueError(f'--{name}={getattr(self, name)} must not be negative')
 
 
-def weighted_mask(mask: tf.Tensor, nsize: int = 7) -> tf.Tensor:
+def weighted_mask(mask: tf.Tensor, nsize: int = 7, weighted: bool = True) -> tf.Tensor:
   """Yeh's context weights.
 
   Args:
     mask: [N, S, S, 1] float, 1 = known.
     nsize: window side.
+    weighted: False gives the plain mask (every known pixel weighs 1).
 
   Returns:
     [N, S, S, 1]: each known pixel weighted by the share of missing pixels in
     its nsize x nsize window (symmetric boundary); 0 in the hole.
   """
+  if not weighted:
+    return mask
   pad = nsize // 2
   padded = tf.pad(1.0 - mask, [[0, 0], [pad, nsize - 1 - pad], [pad, nsize - 1 - pad], [0, 0]],
                   mode='SYMMETRIC')
@@ -115,6 +155,38 @@ def symmetric_kl(logits_p: tf.Tensor, logits_q: tf.Tensor) -> tf.Tensor:
 
 def _sum_sq(t):
   return tf.reduce_sum(tf.reshape(tf.square(t), [tf.shape(t)[0], -1]), axis=1)
+
+
+def known_positions(mask: tf.Tensor, grid: int, min_frac: float) -> tf.Tensor:
+  """1 where a feature cell of a grid x grid map covers >= min_frac known pixels.
+
+  Args:
+    mask: [N, S, S, 1], 1 = known; S a multiple of grid.
+    grid: the feature map's side.
+
+  Returns:
+    [N, grid, grid, 1] float (all ones when min_frac is 0).
+  """
+  if min_frac <= 0:
+    return tf.ones([tf.shape(mask)[0], grid, grid, 1], mask.dtype)
+  k = mask.shape[1] // grid
+  share = tf.nn.avg_pool2d(mask, k, k, 'VALID')
+  return tf.cast(share >= min_frac - 1e-6, mask.dtype)
+
+
+class LoopState(NamedTuple):
+  """What the compiled loop carries from one iteration to the next; rows = images x restarts."""
+  it: tf.Tensor  # scalar int32: iterations done.
+  z: tf.Tensor  # [R, z_dim]
+  s1: tf.Tensor  # [R, z_dim]: momentum (Nesterov) or first moment (Adam).
+  s2: tf.Tensor  # [R, z_dim]: Adam's second moment.
+  best_loss: tf.Tensor  # [R]
+  best_z: tf.Tensor  # [R, z_dim]
+  best_terms: tf.Tensor  # [R, T]
+  last_terms: tf.Tensor  # [R, T]
+  ref_loss: tf.Tensor  # [R]: the loss at the last relative improvement (early stop).
+  stale: tf.Tensor  # [R] int32: iterations since then.
+  used: tf.Tensor  # [R] int32: iterations each row actually moved.
 
 
 def _f32(t):
@@ -150,8 +222,8 @@ class Inpainter:
   def __init__(self, generator: keras.Model, discriminator: Optional[keras.Model],
                classifier: Optional[keras.Model], cfg: Config):
     cfg.validate()
-    if cfg.method == 'biharmonic':
-      raise ValueError('the biharmonic method needs no Inpainter; use baseline.biharmonic')
+    if cfg.method in ('biharmonic', 'exemplar'):
+      raise ValueError(f'the {cfg.method} method needs no Inpainter; use baseline.fill')
     self.cfg = cfg
     generator = with_compute_dtype(generator, cfg.compute_dtype)
     discriminator = with_compute_dtype(discriminator, cfg.compute_dtype)
@@ -196,16 +268,35 @@ class Inpainter:
       if 'inpainting' in self.w:
         terms['inpainting'] = self.w['inpainting'] * tf.nn.softplus(-logits[n:])
     if self.features is not None:
-      f = {k: _f32(v) for k, v in self.features(tf.concat([g, x], 0), training=False).items()}
-      if 'semantic' in self.w:
-        sem = tf.add_n([_sum_sq(f[l][:n] - f[l][n:]) / (_sum_sq(f[l][n:]) + _EPS)
-                        for l in self.layers])
-        terms['semantic'] = self.w['semantic'] * sem
-      if 'categorical' in self.w:
-        terms['categorical'] = self.w['categorical'] * symmetric_kl(f['logits'][:n],
-                                                                    f['logits'][n:])
+      terms.update(self._classifier_terms(g, x, y, m))
     total = tf.add_n(list(terms.values()))
     return total, terms, g
+
+  def _classifier_terms(self, g, x, y, m):
+    """The semantic and categorical terms; every GoogLeNet input in one batch."""
+    masked = 'semantic' in self.w and self.cfg.semantic_input == 'masked'
+    composite = 'categorical' in self.w or ('semantic' in self.w and not masked)
+    inputs = ([g, x] if composite else []) + ([m * g, m * y] if masked else [])
+    f = {k: _f32(v) for k, v in self.features(tf.concat(inputs, 0), training=False).items()}
+    n = tf.shape(g)[0]
+    # Row blocks of f: [G(z), x] first when composite, then [M G(z), M y] when masked.
+    comp = (0, n) if composite else None
+    pair = (2 * n, 3 * n) if (masked and composite) else (0, n)
+    terms = {}
+    if 'semantic' in self.w:
+      sem = []
+      for l in self.layers:
+        a, b = f[l][pair[0]:pair[0] + n], f[l][pair[1]:pair[1] + n]
+        if a.shape.rank == 4 and self.cfg.sem_known_frac > 0:
+          keep = known_positions(m, a.shape[1], self.cfg.sem_known_frac)
+          a, b = a * keep, b * keep
+        sem.append(_sum_sq(a - b) / (_sum_sq(b) + _EPS))
+      terms['semantic'] = self.w['semantic'] * tf.add_n(sem)
+    if 'categorical' in self.w:
+      lg = f['logits']
+      terms['categorical'] = self.w['categorical'] * symmetric_kl(lg[comp[0]:comp[0] + n],
+                                                                  lg[comp[1]:comp[1] + n])
+    return terms
 
   # ---- the compiled loop -------------------------------------------------
 
@@ -213,62 +304,94 @@ class Inpainter:
     decays = tf.cast(it // self.cfg.lr_decay_every, tf.float32)
     return self.cfg.learning_rate * tf.pow(self.cfg.lr_decay, decays)
 
-  def _run_chunk(self, state, y, m, w, n_steps):
-    """Runs n_steps optimization steps; everything stays in the graph.
-
-    state: (it, z, s1, s2, best_loss, best_z, best_terms, last_terms).
-    """
+  def _step(self, st: LoopState, grad: tf.Tensor, active: tf.Tensor) -> LoopState:
+    """One optimizer step on the rows still active (the others keep z and moments)."""
     cfg = self.cfg
+    lr = self._lr(st.it)
+    if cfg.optimizer == 'nesterov':
+      # tf.compat.v1.train.MomentumOptimizer(use_nesterov=True), as the seed.
+      s1 = cfg.momentum * st.s1 + grad
+      z = st.z - lr * (grad + cfg.momentum * s1)
+      s2 = st.s2
+    else:
+      t = tf.cast(st.it + 1, tf.float32)
+      s1 = 0.9 * st.s1 + 0.1 * grad
+      s2 = 0.999 * st.s2 + 0.001 * tf.square(grad)
+      z = st.z - lr * (s1 / (1 - 0.9 ** t)) / (tf.sqrt(s2 / (1 - 0.999 ** t)) + 1e-8)
+    z = tf.clip_by_value(z, -1.0, 1.0)
+    a = active[:, None]
+    return st._replace(z=tf.where(a, z, st.z), s1=tf.where(a, s1, st.s1),
+                       s2=tf.where(a, s2, st.s2))
+
+  def _active(self, st: LoopState) -> tf.Tensor:
+    if self.cfg.early_stop_patience <= 0:
+      return tf.ones_like(st.stale, tf.bool)
+    return st.stale < self.cfg.early_stop_patience
+
+  def _run_chunk(self, st: LoopState, y, m, w, n_steps) -> LoopState:
+    """Runs up to n_steps optimization steps; everything stays in the graph.
+
+    Stops early when every row has stopped (early stopping).
+    """
     keys = [k for k in TERMS if k in self.w]
-    it, z, s1, s2, best_loss, best_z, best_terms, last_terms = state
-    for _ in tf.range(n_steps):
+    tol = self.cfg.early_stop_tol
+
+    def cond(i, st):
+      return (i < n_steps) & tf.reduce_any(self._active(st))
+
+    def body(i, st):
+      active = self._active(st)
       with tf.GradientTape() as tape:
-        tape.watch(z)
-        total, terms, _ = self.loss_terms(z, y, m, w)
+        tape.watch(st.z)
+        total, terms, _ = self.loss_terms(st.z, y, m, w)
         objective = tf.reduce_sum(total)  # Images are independent: one backward pass.
-      grad = tape.gradient(objective, z)
+      grad = tape.gradient(objective, st.z)
       term_mat = tf.stack([terms[k] for k in keys], axis=1)
-      improved = total < best_loss  # False for NaN: the best so far is kept.
-      best_loss = tf.where(improved, total, best_loss)
-      best_z = tf.where(improved[:, None], z, best_z)
-      best_terms = tf.where(improved[:, None], term_mat, best_terms)
+      improved = (total < st.best_loss) & active  # False for NaN: the best so far is kept.
+      progress = (total < st.ref_loss * (1.0 - tol)) & active
       finite = tf.reduce_all(tf.math.is_finite(grad), axis=1, keepdims=True)
       grad = tf.where(finite, grad, tf.zeros_like(grad))
-      lr = self._lr(it)
-      if cfg.optimizer == 'nesterov':
-        # tf.compat.v1.train.MomentumOptimizer(use_nesterov=True), as the seed.
-        s1 = cfg.momentum * s1 + grad
-        z = z - lr * (grad + cfg.momentum * s1)
-      else:
-        t = tf.cast(it + 1, tf.float32)
-        s1 = 0.9 * s1 + 0.1 * grad
-        s2 = 0.999 * s2 + 0.001 * tf.square(grad)
-        z = z - lr * (s1 / (1 - 0.9 ** t)) / (tf.sqrt(s2 / (1 - 0.999 ** t)) + 1e-8)
-      z = tf.clip_by_value(z, -1.0, 1.0)
-      it += 1
-      last_terms = term_mat
-    return it, z, s1, s2, best_loss, best_z, best_terms, last_terms
+      st = st._replace(
+          best_loss=tf.where(improved, total, st.best_loss),
+          best_z=tf.where(improved[:, None], st.z, st.best_z),
+          best_terms=tf.where(improved[:, None], term_mat, st.best_terms),
+          ref_loss=tf.where(progress, total, st.ref_loss),
+          stale=tf.where(progress, tf.zeros_like(st.stale), st.stale + tf.cast(active, tf.int32)),
+          used=st.used + tf.cast(active, tf.int32),
+          last_terms=term_mat)
+      st = self._step(st, grad, active)
+      return i + 1, st._replace(it=st.it + 1)
+
+    return tf.while_loop(cond, body, (tf.constant(0), st))[1]
 
   def initial_z(self, n: int, seed: Optional[int] = None) -> np.ndarray:
-    """z ~ U(-1, 1) [n, z_dim], seeded."""
+    """Seeded initial codes [n, z_dim]: U(-1, 1), or N(0, 1) clipped to [-1, 1]
+    (the seed drew np.random.randn and clipped after each step)."""
     rng = np.random.default_rng(self.cfg.seed if seed is None else seed)
+    if self.cfg.z_init == 'normal':
+      return np.clip(rng.standard_normal((n, self.z_dim)), -1, 1).astype(np.float32)
     return rng.uniform(-1.0, 1.0, (n, self.z_dim)).astype(np.float32)
 
   def inpaint(self, y: np.ndarray, m: np.ndarray, z0: Optional[np.ndarray] = None,
-              writer=None, log: Callable[[str], None] = print) -> dict:
+              writer=None, log: Callable[[str], None] = print,
+              on_chunk: Optional[Callable[[dict], None]] = None) -> dict:
     """Fills the holes of a batch.
 
     Args:
       y: [N, S, S, 3] in [-1, 1] (hole pixels are ignored).
       m: [N, S, S] or [N, S, S, 1], 1 = known.
       z0: initial codes [N * restarts, z_dim] (restart r of image i at row r * N + i);
-        default seeded U(-1, 1).
+        default: initial_z.
       writer: optional summary writer for TensorBoard scalars.
       log: where progress lines go.
+      on_chunk: called after every print_freq iterations with the current best
+        result ({'g', 'composite', 'iters'}), e.g. to write a preview.
 
     Returns:
       dict with 'z' [N, z_dim], 'g' = G(z) [N, S, S, 3], 'composite' (M y + (1-M) G),
-      'loss' [N], 'terms' {term: [N]}, 'seconds', 'iters', 'nan' (bool [N]).
+      'loss' [N], 'terms' {term: [N]}, 'seconds', 'iters' (loop iterations run),
+      'iters_used' [N] (iterations the kept restart moved), 'clip_frac' [N] (share of
+      z's coordinates on the [-1, 1] bound), 'nan' (bool [N]).
     """
     cfg = self.cfg
     y = tf.convert_to_tensor(y, tf.float32)
@@ -287,49 +410,66 @@ class Inpainter:
       zeros = np.zeros(n, np.float32)
       return {'z': z0[:n], 'g': y.numpy(), 'composite': y.numpy(), 'loss': zeros,
               'terms': {k: zeros for k in keys}, 'seconds': 0.0, 'iters': 0,
-              'nan': np.zeros(n, bool)}
+              'iters_used': np.zeros(n, np.int32), 'clip_frac': zeros, 'nan': np.zeros(n, bool)}
     missing_all = tf.reduce_all(m < 0.5, axis=[1, 2, 3]).numpy()
     if missing_all.any() and self.warn_all_missing:
       logging.warning('%d image(s) have no known pixel: running without context '
                       '(prior and semantic terms only)', int(missing_all.sum()))
     yt, mt = tf.tile(y, [r, 1, 1, 1]), tf.tile(m, [r, 1, 1, 1])
-    wt = weighted_mask(mt, cfg.nsize)
+    wt = weighted_mask(mt, cfg.nsize, cfg.use_weighted_mask)
     z = tf.constant(z0)
     big = tf.fill([n * r], np.float32(np.inf))
     zk = tf.zeros([n * r, len(keys)])
-    state = (tf.constant(0), z, tf.zeros_like(z), tf.zeros_like(z), big, z, zk, zk)
+    zi = tf.zeros([n * r], tf.int32)
+    st = LoopState(it=tf.constant(0), z=z, s1=tf.zeros_like(z), s2=tf.zeros_like(z),
+                   best_loss=big, best_z=z, best_terms=zk, last_terms=zk, ref_loss=big,
+                   stale=zi, used=zi)
     done = 0
     while done < cfg.iters:
       steps = min(cfg.print_freq, cfg.iters - done)
       t = time.time()
-      state = self._chunk(state, yt, mt, wt, tf.constant(steps))
-      last = state[7].numpy()  # The one host transfer per print_freq steps.
-      dt = (time.time() - t) / steps
-      done += steps
+      st = self._chunk(st, yt, mt, wt, tf.constant(steps))
+      ran = int(st.it.numpy()) - done  # The one host transfer per print_freq steps.
+      last = st.last_terms.numpy()
+      dt = (time.time() - t) / max(1, ran)
+      done += ran
       means = dict(zip(keys, last.mean(axis=0)))
+      n_active = int(np.sum(self._active(st).numpy()))
+      eta = dt * (cfg.iters - done)
       log(f'iter {done}/{cfg.iters} ' + ' '.join(f'{k}={v:.4g}' for k, v in means.items()) +
-          f' total={sum(means.values()):.4g} sec_per_iter={dt:.4f}')
+          f' total={sum(means.values()):.4g} sec_per_iter={dt:.4f} eta={eta:.0f}s' +
+          (f' active={n_active}/{n * r}' if cfg.early_stop_patience > 0 else ''))
       if writer is not None:
         tb.scalars(writer, done, {**{f'inpaint/{k}': v for k, v in means.items()},
                                   'inpaint/sec_per_iter': dt})
-    _, _, _, _, best_loss, best_z, best_terms, _ = state
-    # Best restart per image.
-    losses = tf.reshape(best_loss, [r, n])
+      if on_chunk is not None:
+        on_chunk(self._best(st, y, m, n, r, z, keys, t0, done, quiet=True))
+      if ran < steps:  # Every image has stopped.
+        break
+    return self._best(st, y, m, n, r, z, keys, t0, done)
+
+  def _best(self, st: LoopState, y, m, n, r, z0, keys, t0, done, quiet=False) -> dict:
+    """The best restart per image, as inpaint() returns it."""
+    losses = tf.reshape(st.best_loss, [r, n])
     pick = tf.argmin(tf.where(tf.math.is_finite(losses), losses, np.inf), axis=0,
                      output_type=tf.int32)
     rows = pick * n + tf.range(n)
-    z_best = tf.gather(best_z, rows)
-    nan = ~np.isfinite(tf.gather(best_loss, rows).numpy())
+    z_best = tf.gather(st.best_z, rows)
+    nan = ~np.isfinite(tf.gather(st.best_loss, rows).numpy())
     if nan.any():
-      logging.warning('%d image(s) had a NaN loss from the start; their result is G(z0)',
-                      int(nan.sum()))
-      z_best = tf.where(nan[:, None], tf.gather(z, rows), z_best)
+      if not quiet:
+        logging.warning('%d image(s) had a NaN loss from the start; their result is G(z0)',
+                        int(nan.sum()))
+      z_best = tf.where(nan[:, None], tf.gather(z0, rows), z_best)
     g = _f32(self.generator(z_best, training=False))
-    terms = tf.gather(best_terms, rows).numpy()
-    return {'z': z_best.numpy(), 'g': g.numpy(), 'composite': (m * y + (1 - m) * g).numpy(),
-            'loss': tf.gather(best_loss, rows).numpy(),
+    terms = tf.gather(st.best_terms, rows).numpy()
+    zb = z_best.numpy()
+    return {'z': zb, 'g': g.numpy(), 'composite': (m * y + (1 - m) * g).numpy(),
+            'loss': tf.gather(st.best_loss, rows).numpy(),
             'terms': {k: terms[:, i] for i, k in enumerate(keys)},
-            'seconds': time.time() - t0, 'iters': cfg.iters, 'nan': nan}
+            'seconds': time.time() - t0, 'iters': done,
+            'iters_used': tf.gather(st.used, rows).numpy(),
+            'clip_frac': np.mean(np.abs(zb) >= 1.0 - 1e-6, axis=1), 'nan': nan}
 
 
 def reconstruct(generator: keras.Model, classifier: keras.Model, layer: str,

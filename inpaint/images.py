@@ -40,9 +40,40 @@ def save_grid(path: str, images: np.ndarray, ncols: Optional[int] = None) -> str
   return save_png(path, grid(images, ncols))
 
 
-def save_rows(path: str, columns: Sequence[np.ndarray]) -> str:
-  """One row per image, one column per array in `columns` (each [N, H, W, 3])."""
+def rows_image(columns: Sequence[np.ndarray], headers: Optional[Sequence[str]] = None,
+               max_rows: int = 8, gap: int = 12) -> np.ndarray:
+  """One row per image, one column per array in `columns` (each [N, H, W, 3]).
+
+  More than max_rows images are laid out as several blocks side by side (not one
+  tall strip); `headers` names the columns above every block.
+
+  Returns:
+    uint8 [height, width, 3].
+  """
   stacked = np.stack([np.asarray(c if np.asarray(c).dtype == np.uint8 else data.to_uint8(c))
                       for c in columns], axis=1)
   n, k = stacked.shape[:2]
-  return save_png(path, grid(stacked.reshape((n * k,) + stacked.shape[2:]), ncols=k))
+  blocks = [grid(stacked[i:i + max_rows].reshape((-1,) + stacked.shape[2:]), ncols=k)
+            for i in range(0, n, max_rows)]
+  h = blocks[0].shape[0]
+  blocks = [np.pad(b, ((0, h - b.shape[0]), (0, 0), (0, 0)), constant_values=255) for b in blocks]
+  sep = np.full((h, gap, 3), 255, np.uint8)
+  out = np.concatenate([x for b in blocks for x in (b, sep)][:-1], axis=1)
+  if headers:
+    from PIL import ImageDraw  # pylint: disable=import-outside-toplevel
+    head_h = 16
+    img = Image.fromarray(np.pad(out, ((head_h, 0), (0, 0), (0, 0)), constant_values=255))
+    draw = ImageDraw.Draw(img)
+    cell = stacked.shape[3] + 2  # The grid's pad is 2.
+    for b in range(len(blocks)):
+      x0 = b * (blocks[0].shape[1] + gap)
+      for j, name in enumerate(headers):
+        draw.text((x0 + 2 + j * cell + 1, 2), str(name)[:cell // 6], fill=(0, 0, 0))
+    out = np.asarray(img)
+  return out
+
+
+def save_rows(path: str, columns: Sequence[np.ndarray], headers: Optional[Sequence[str]] = None,
+              max_rows: int = 8) -> str:
+  """Writes rows_image(columns, headers, max_rows) as a PNG."""
+  return save_png(path, rows_image(columns, headers, max_rows))

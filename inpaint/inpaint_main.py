@@ -53,6 +53,19 @@ flags.DEFINE_integer('seed', 0, 'Seed of the image choice, the masks and z.')
 flags.DEFINE_bool('jit_compile', False, 'Compile the loop with XLA.')
 flags.DEFINE_string('compute_dtype', 'float32', f'Network compute dtype: '
                     f'{", ".join(engine.COMPUTE_DTYPES)} (losses stay float32).')
+flags.DEFINE_integer('nsize', 7, 'Window side of Yeh\'s context weighting (the seed: 7).')
+flags.DEFINE_bool('use_weighted_mask', True, 'Weight known pixels by the missing pixels '
+                  'around them (Yeh); false: plain L1 on every known pixel.')
+flags.DEFINE_string('z_init', 'uniform', f'Initial z: {", ".join(engine.Z_INITS)} (normal = '
+                    'the seed\'s np.random.randn, clipped to [-1, 1]).')
+flags.DEFINE_string('semantic_input', 'composite', 'What the semantic term compares: composite '
+                    '(the seed: features of G(z) vs of the composite) | masked (features of the '
+                    'known pixels of G(z) vs of the image).')
+flags.DEFINE_float('sem_known_frac', 0.0, 'Keep only feature positions whose share of known '
+                   'pixels is at least this (0 = all, the seed).')
+flags.DEFINE_float('early_stop_tol', 0.0, 'Relative loss improvement that counts as progress.')
+flags.DEFINE_integer('early_stop_patience', 0, 'Stop an image after this many iterations '
+                     'without progress (0 = run all --iters).')
 
 
 def config_from_flags() -> runlib.RunConfig:
@@ -62,13 +75,19 @@ def config_from_flags() -> runlib.RunConfig:
   cli.require_choice('classifier', FLAGS.classifier, ('googlenet',))
   cli.require_choice('split', FLAGS.split, data.SPLITS)
   cli.require_choice('compute_dtype', FLAGS.compute_dtype, engine.COMPUTE_DTYPES)
+  cli.require_choice('z_init', FLAGS.z_init, engine.Z_INITS)
+  cli.require_choice('semantic_input', FLAGS.semantic_input, engine.SEMANTIC_INPUTS)
+  cli.require_positive(nsize=FLAGS.nsize)
+  if not 0 <= FLAGS.sem_known_frac <= 1:
+    raise cli.UsageError(f'--sem_known_frac={FLAGS.sem_known_frac} must be in [0, 1]')
   for name in ('layer', 'layer_2') + (('reconstruct',) if FLAGS.reconstruct else ()):
     cli.require_choice(name, FLAGS[name].value, gmodel.ENDPOINTS)
   cli.require_positive(img_size=FLAGS.img_size, iters=FLAGS.iters, num_try=FLAGS.num_try,
                        print_freq=FLAGS.print_freq, sample_batch=FLAGS.sample_batch,
                        z_dim=FLAGS.z_dim, n_class=FLAGS.n_class, learning_rate=FLAGS.learning_rate,
                        restarts=FLAGS.restarts)
-  for name in ('lamb', 'lambda_sem', 'lambda_cat', 'lambda_inp', 'momentum'):
+  for name in ('lamb', 'lambda_sem', 'lambda_cat', 'lambda_inp', 'momentum', 'early_stop_tol',
+               'early_stop_patience'):
     if FLAGS[name].value < 0:
       raise cli.UsageError(f'--{name}={FLAGS[name].value} must not be negative')
   if FLAGS.mask and not FLAGS.image:
@@ -78,7 +97,10 @@ def config_from_flags() -> runlib.RunConfig:
       lamb=FLAGS.lamb, lambda_inp=FLAGS.lambda_inp, lambda_sem=FLAGS.lambda_sem,
       lambda_cat=FLAGS.lambda_cat, layer=FLAGS.layer, layer_2=FLAGS.layer_2, iters=FLAGS.iters,
       print_freq=FLAGS.print_freq, optimizer=FLAGS.optimizer, restarts=FLAGS.restarts,
-      seed=FLAGS.seed, jit_compile=FLAGS.jit_compile, compute_dtype=FLAGS.compute_dtype)
+      seed=FLAGS.seed, jit_compile=FLAGS.jit_compile, compute_dtype=FLAGS.compute_dtype,
+      nsize=FLAGS.nsize, use_weighted_mask=FLAGS.use_weighted_mask, z_init=FLAGS.z_init,
+      semantic_input=FLAGS.semantic_input, sem_known_frac=FLAGS.sem_known_frac,
+      early_stop_tol=FLAGS.early_stop_tol, early_stop_patience=FLAGS.early_stop_patience)
   return runlib.RunConfig(
       engine=eng, dataset=FLAGS.dataset, data_dir=FLAGS.data_dir, split=FLAGS.split,
       mask_type=FLAGS.mask_type, img_size=FLAGS.img_size, num_try=FLAGS.num_try,

@@ -8,6 +8,7 @@ from absl import flags
 
 from inpaint import cli
 from inpaint import data
+from inpaint import diffaug
 from inpaint import train_gan
 
 FLAGS = flags.FLAGS
@@ -33,6 +34,16 @@ flags.DEFINE_float('width', 1.0, 'Channel width multiplier (1.0 = the original w
 flags.DEFINE_integer('seed', 0, 'Random seed.')
 flags.DEFINE_string('split', 'train', 'Which images to train on: train | val | all (val is kept for evaluating inpainting).')
 flags.DEFINE_integer('limit', None, 'Use at most this many images (smoke runs).')
+flags.DEFINE_string('diffaug', '', 'DiffAugment operations applied to real and generated '
+                    'images before D (comma list of color, translation, cutout; empty = off, '
+                    'as the seed).')
+flags.DEFINE_float('ema_decay', 0.0, 'Keep an exponential moving average of G\'s weights with '
+                   'this decay (e.g. 0.999) and sample / export from it; 0 = off, as the seed.')
+flags.DEFINE_float('d_learning_rate', None, 'Discriminator learning rate (two time-scale '
+                   'update rule); default: --learning_rate.')
+flags.DEFINE_string('compute_dtype', 'float32', 'float32 | mixed_bfloat16 (bf16 compute, '
+                    'float32 variables).')
+flags.DEFINE_bool('jit_compile', False, 'Compile the train step with XLA.')
 flags.DEFINE_string('export_dir', None, 'Write the lean weights of --load_model (G + D, fp16, '
                     'no optimizer state) to this folder, e.g. checkpoints/dcgan.')
 
@@ -48,13 +59,24 @@ def config_from_flags() -> train_gan.Config:
   if not 0 <= FLAGS.beta1 < 1:
     raise cli.UsageError(f'--beta1={FLAGS.beta1} must be in [0, 1)')
   cli.require_choice('split', FLAGS.split, data.SPLITS)
+  cli.require_choice('compute_dtype', FLAGS.compute_dtype, train_gan.COMPUTE_DTYPES)
+  if not 0 <= FLAGS.ema_decay < 1:
+    raise cli.UsageError(f'--ema_decay={FLAGS.ema_decay} must be in [0, 1)')
+  if FLAGS.d_learning_rate is not None:
+    cli.require_positive(d_learning_rate=FLAGS.d_learning_rate)
+  try:
+    diffaug.parse_policy(FLAGS.diffaug)
+  except ValueError as e:
+    raise cli.UsageError(f'--diffaug={FLAGS.diffaug!r}: {e}') from None
   return train_gan.Config(
       dataset=FLAGS.dataset, data_dir=FLAGS.data_dir, batch_size=FLAGS.batch_size,
       learning_rate=FLAGS.learning_rate, beta1=FLAGS.beta1, z_dim=FLAGS.z_dim,
       iters=FLAGS.iters, print_freq=FLAGS.print_freq, save_freq=FLAGS.save_freq,
       sample_freq=FLAGS.sample_freq, sample_batch=FLAGS.sample_batch,
       load_model=FLAGS.load_model, img_size=FLAGS.img_size, width=FLAGS.width,
-      seed=FLAGS.seed, split=FLAGS.split, limit=FLAGS.limit)
+      seed=FLAGS.seed, split=FLAGS.split, limit=FLAGS.limit, diffaug=FLAGS.diffaug,
+      ema_decay=FLAGS.ema_decay, d_learning_rate=FLAGS.d_learning_rate,
+      compute_dtype=FLAGS.compute_dtype, jit_compile=FLAGS.jit_compile)
 
 
 def run():

@@ -8,11 +8,11 @@ from typing import Optional
 import keras
 import numpy as np
 import tensorflow as tf
-from absl import logging
 
 from inpaint import ckpt
 from inpaint import data
 from inpaint import dcgan
+from inpaint import diffaug
 from inpaint import images as imgs
 from inpaint import tb
 
@@ -41,6 +41,12 @@ class Config:
   split: str = 'train'
   limit: Optional[int] = None
   output_root: str = '.'
+  # Options beyond the seed's recipe (each off at its default value).
+  diffaug: str = ''  # DiffAugment operations, e.g. 'color,translation,cutout'.
+  ema_decay: float = 0.0  # Exponential moving average of G's weights (0 = none).
+  d_learning_rate: Optional[float] = None  # Two-time-scale: D's own learning rate.
+  compute_dtype: str = 'float32'  # or 'mixed_bfloat16' (variables stay float32).
+  jit_compile: bool = False  # XLA for the train step.
 
 
 def arch_config(cfg) -> dict:
@@ -68,19 +74,73 @@ def sample_z(rng: tf.random.Generator, n: int, z_dim: int) -> tf.Tensor:
   return rng.uniform([n, z_dim], -1.0, 1.0)
 
 
+COMPUTE_DTYPES = ('float32', 'mixed_bfloat16')
+
+
+def _build_models(cfg):
+  """G and D under cfg.compute_dtype (mixed: bf16 compute, float32 variables)."""
+  prev = keras.config.dtype_policy()
+  keras.config.set_dtype_policy(getattr(cfg, 'compute_dtype', 'float32'))
+  try:
+    return (dcgan.build_generator(cfg.z_dim, cfg.img_size, cfg.width),
+            dcgan.build_discriminator(cfg.img_size, cfg.width))
+  finally:
+    keras.config.set_dtype_policy(prev)
+
+
 class GAN:
-  """Generator, discriminator, their optimizers and the compiled train step."""
+  """Generator, discriminator, their optimizers and the compiled train step.
+
+  With cfg.ema_decay > 0, `generator_ema` holds an exponential moving average of
+  every generator weight (batch-norm statistics included); it is what sampling,
+  export and so FD and inpainting use.
+  """
 
   def __init__(self, cfg):
     self.cfg = cfg
-    self.generator = dcgan.build_generator(cfg.z_dim, cfg.img_size, cfg.width)
-    self.discriminator = dcgan.build_discriminator(cfg.img_size, cfg.width)
+    self.generator, self.discriminator = _build_models(cfg)
     lr, beta1 = getattr(cfg, 'learning_rate', 2e-4), getattr(cfg, 'beta1', 0.5)
+    d_lr = getattr(cfg, 'd_learning_rate', None) or lr
     self.g_opt = keras.optimizers.Adam(lr, beta_1=beta1)
-    self.d_opt = keras.optimizers.Adam(lr, beta_1=beta1)
+    self.d_opt = keras.optimizers.Adam(d_lr, beta_1=beta1)
     self.g_opt.build(self.generator.trainable_variables)
     self.d_opt.build(self.discriminator.trainable_variables)
     self.rng = tf.random.Generator.from_seed(getattr(cfg, 'seed', 0))
+    self.policy = diffaug.parse_policy(getattr(cfg, 'diffaug', ''))
+    self.ema_decay = float(getattr(cfg, 'ema_decay', 0.0))
+    self.generator_ema = None
+    self.ema_updates = tf.Variable(0, dtype=tf.int64, trainable=False, name='ema_updates')
+    if self.ema_decay > 0:
+      self.generator_ema = dcgan.build_generator(cfg.z_dim, cfg.img_size, cfg.width)
+      for e, w in zip(self.generator_ema.weights, self.generator.weights):
+        e.assign(w)
+    self.train_step = tf.function(self._train_step,
+                                  jit_compile=bool(getattr(cfg, 'jit_compile', False)))
+
+  def checkpoint_objects(self) -> dict:
+    objs = {'generator': self.generator, 'discriminator': self.discriminator,
+            'g_opt': self.g_opt, 'd_opt': self.d_opt, 'rng': self.rng}
+    if self.generator_ema is not None:
+      objs.update(generator_ema=self.generator_ema, ema_updates=self.ema_updates)
+    return objs
+
+  @property
+  def sampler(self) -> keras.Model:
+    """The generator to sample from: the EMA copy when there is one."""
+    return self.generator_ema if self.generator_ema is not None else self.generator
+
+  def _d(self, images):
+    """D's logits (float32) on DiffAugment-ed images (unchanged without a policy)."""
+    images = diffaug.diff_augment(tf.cast(images, tf.float32), self.policy, self.rng)
+    return tf.cast(self.discriminator(images, training=True), tf.float32)
+
+  def _update_ema(self):
+    # Warm-up as tf.train.ExponentialMovingAverage(num_updates): early steps average less.
+    n = tf.cast(self.ema_updates, tf.float32)
+    decay = tf.minimum(self.ema_decay, (1.0 + n) / (10.0 + n))
+    for e, w in zip(self.generator_ema.weights, self.generator.weights):
+      e.assign(decay * e + (1.0 - decay) * tf.cast(w, e.dtype))
+    self.ema_updates.assign_add(1)
 
   @staticmethod
   def _bce(logits, label):
@@ -89,20 +149,18 @@ class GAN:
 
   def _g_loss(self, z):
     fake = self.generator(z, training=True)
-    return self._bce(self.discriminator(fake, training=True), 1.0)
+    return self._bce(self._d(fake), 1.0)
 
-  @tf.function
-  def train_step(self, real):
+  def _train_step(self, real):
     """real [B, S, S, 3] in [-1, 1] -> (d_loss, g_loss).
 
     D once, then G twice on the same z, as the original ("to make sure that
-    d_loss does not go to zero").
+    d_loss does not go to zero"); then the EMA of G, when enabled.
     """
     z = sample_z(self.rng, tf.shape(real)[0], self.cfg.z_dim)
     with tf.GradientTape() as tape:
       fake = self.generator(z, training=True)
-      d_loss = (self._bce(self.discriminator(real, training=True), 1.0) +
-                self._bce(self.discriminator(fake, training=True), 0.0))
+      d_loss = self._bce(self._d(real), 1.0) + self._bce(self._d(fake), 0.0)
     d_vars = self.discriminator.trainable_variables
     self.d_opt.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
     g_vars = self.generator.trainable_variables
@@ -110,11 +168,18 @@ class GAN:
       with tf.GradientTape() as tape:
         g_loss = self._g_loss(z)
       self.g_opt.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
+    if self.generator_ema is not None:
+      self._update_ema()
     return d_loss, g_loss
 
   def sample(self, z, training=False):
-    """z [N, z_dim] -> images [N, S, S, 3] in [-1, 1] (inference mode by default)."""
-    return self.generator(z, training=training)
+    """z [N, z_dim] -> float32 images [N, S, S, 3] in [-1, 1] (inference mode by default)."""
+    return tf.cast(self.sampler(z, training=training), tf.float32)
+
+
+def _eta(sec: float) -> str:
+  sec = int(max(0, sec))
+  return f'{sec // 3600}h{sec % 3600 // 60:02d}m' if sec >= 3600 else f'{sec // 60}m{sec % 60:02d}s'
 
 
 def train(cfg: Config) -> str:
@@ -130,26 +195,32 @@ def train(cfg: Config) -> str:
     run_dir = os.path.join(model_dir(cfg), time.strftime('%Y%m%d-%H%M'))
   images, labels = data.load_arrays(cfg.data_dir, cfg.split, cfg.img_size, cfg.seed, cfg.limit)
   gan = GAN(cfg)
-  state = ckpt.TrainState(run_dir, generator=gan.generator, discriminator=gan.discriminator,
-                          g_opt=gan.g_opt, d_opt=gan.d_opt, rng=gan.rng)
+  # Wall seconds of training so far, across resumes (for FD against wall time).
+  seconds = tf.Variable(0.0, dtype=tf.float64, trainable=False, name='seconds')
+  state = ckpt.TrainState(run_dir, seconds=seconds, **gan.checkpoint_objects())
   if cfg.load_model and not state.restore():
     raise ckpt.CheckpointError(f'no checkpoint to resume in {run_dir!r}')
   ckpt.write_config(run_dir, {**dataclasses.asdict(cfg), **arch_config(cfg)})
   step = int(state.step.numpy())
-  logging.info('%s training at step %d of %d; %d images', 'continue' if step else 'start',
-               step, cfg.iters, len(images))
-  print(f'{"continue" if step else "start"} training at step {step} in {run_dir}', flush=True)
+  print(f'{"continue" if step else "start"} training at step {step} of {cfg.iters} in {run_dir} '
+        f'({len(images)} images)', flush=True)
   batch = min(cfg.batch_size, len(images))
   ds = iter(data.train_dataset(images, labels, batch, seed=cfg.seed + step))
   fixed_z = sample_z(tf.random.Generator.from_seed(1234), cfg.sample_batch, cfg.z_dim)
   writer = tf.summary.create_file_writer(os.path.join(run_dir, 'logs'))
-  t0 = time.time()
+  t0 = t_start = time.time()
+  seconds0 = float(seconds.numpy())
+
+  def save():
+    seconds.assign(seconds0 + time.time() - t_start)
+    state.save()
+
   while step < cfg.iters:
     real, _ = next(ds)
     try:
       d_loss, g_loss = gan.train_step(real)
     except KeyboardInterrupt:
-      state.save()  # Ctrl-C loses no finished step.
+      save()  # Ctrl-C loses no finished step.
       print(f'interrupted at step {step}; checkpoint saved, resume with '
             f'--load_model={run_dir}', flush=True)
       raise SystemExit(130)
@@ -159,39 +230,60 @@ def train(cfg: Config) -> str:
       dt = (time.time() - t0) / cfg.print_freq
       d, g = float(d_loss), float(g_loss)
       print(f'step {step}/{cfg.iters} d_loss={d:.4f} g_loss={g:.4f} '
-            f'sec_per_step={dt:.3f}', flush=True)
+            f'sec_per_step={dt:.3f} eta={_eta((cfg.iters - step) * dt)}', flush=True)
       tb.scalars(writer, step, {'loss/d_loss': d, 'loss/g_loss': g, 'sec_per_step': dt})
       t0 = time.time()
     if step % cfg.sample_freq == 0 or step == cfg.iters:
       imgs.save_grid(os.path.join(run_dir, 'sample', f'sample_{step}.png'),
                      gan.sample(fixed_z).numpy())
     if step % cfg.save_freq == 0 or step == cfg.iters:
-      state.save()
+      save()
+      snapshot(gan, os.path.join(run_dir, 'snapshots', f'{step:07d}'),
+               {**arch_config(cfg), 'step': step, 'seconds': float(seconds.numpy())})
   return run_dir
 
 
+def _run_config(saved: dict) -> Config:
+  """The architecture and EMA setting of a saved run or export config."""
+  return Config(width=saved.get('width', 1.0), img_size=saved.get('img_size', 64),
+                z_dim=saved.get('z_dim', 100), ema_decay=saved.get('ema_decay', 0.0))
+
+
+def snapshot(gan: GAN, folder: str, conf: dict) -> str:
+  """Lean float16 copy of the sampling generator + D (no optimizer state), for FD curves."""
+  return ckpt.export_weights(folder, {'generator': gan.sampler,
+                                      'discriminator': gan.discriminator},
+                             {**conf, 'ema_decay': 0.0, 'ema_used': gan.generator_ema is not None})
+
+
 def export(run_dir: str, out_dir: str) -> str:
-  """Copies a run's generator + discriminator into a lean export folder.
+  """Copies a run's generator (its EMA copy when the run kept one) + discriminator
+  into a lean export folder.
 
   float16 when that changes G's and D's outputs by at most ckpt.FP16_RTOL.
   """
   saved = ckpt.read_config(run_dir)
-  cfg = Config(**{k: saved[k] for k in ('width', 'img_size', 'z_dim')})
+  cfg = _run_config(saved)
   gan = GAN(cfg)
-  ckpt.restore_models(run_dir, arch_config(cfg), generator=gan.generator,
-                      discriminator=gan.discriminator)
+  objs = {'generator': gan.generator, 'discriminator': gan.discriminator}
+  if gan.generator_ema is not None:
+    objs['generator_ema'] = gan.generator_ema
+  ckpt.restore_models(run_dir, arch_config(cfg), **objs)
   latest = tf.train.latest_checkpoint(os.path.join(run_dir, 'ckpt'))
   step = int(latest.rsplit('-', 1)[1]) if latest else None
   conf = {**arch_config(cfg), 'step': step, 'trained_from': os.path.basename(run_dir),
-          'batch_size': saved.get('batch_size')}
+          'batch_size': saved.get('batch_size'), 'ema_used': gan.generator_ema is not None,
+          'recipe': {k: saved.get(k) for k in ('diffaug', 'ema_decay', 'learning_rate',
+                                               'd_learning_rate', 'compute_dtype', 'split')}}
   z = np.random.default_rng(0).uniform(-1, 1, (16, cfg.z_dim)).astype(np.float32)
-  models = {'generator': gan.generator, 'discriminator': gan.discriminator}
-  probe = {'generator': z, 'discriminator': gan.generator(z, training=False).numpy()}
+  models = {'generator': gan.sampler, 'discriminator': gan.discriminator}
+  probe = {'generator': z, 'discriminator': gan.sample(z).numpy()}
   check = ckpt.export_checked(
       out_dir, models, conf, probe,
       lambda: {'generator': dcgan.build_generator(cfg.z_dim, cfg.img_size, cfg.width),
                'discriminator': dcgan.build_discriminator(cfg.img_size, cfg.width)})
-  print(f'exported G + D as {check["dtype"]} (largest relative output change in float16: '
+  print(f'exported G{" (EMA)" if gan.generator_ema is not None else ""} + D as '
+        f'{check["dtype"]} (largest relative output change in float16: '
         f'{check["max_rel_diff"]:.2e})')
   return os.path.join(out_dir, ckpt.WEIGHTS)
 
@@ -204,11 +296,13 @@ def load_gan(folder: Optional[str] = None):
   """
   folder = folder or SHIPPED
   saved = ckpt.read_config(folder)
-  cfg = Config(width=saved.get('width', 1.0), img_size=saved.get('img_size', 64),
-               z_dim=saved.get('z_dim', 100))
+  cfg = _run_config(saved)
   g = dcgan.build_generator(cfg.z_dim, cfg.img_size, cfg.width)
   d = dcgan.build_discriminator(cfg.img_size, cfg.width)
-  ckpt.restore_models(folder, arch_config(cfg), generator=g, discriminator=d)
+  is_export = os.path.exists(os.path.join(folder, ckpt.WEIGHTS))
+  # A training run that kept an EMA of G samples from it (exports already hold it).
+  g_key = 'generator_ema' if cfg.ema_decay > 0 and not is_export else 'generator'
+  ckpt.restore_models(folder, arch_config(cfg), **{g_key: g, 'discriminator': d})
   return g, d, saved
 
 

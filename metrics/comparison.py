@@ -1,18 +1,21 @@
-"""Biharmonic vs Yeh vs semantic on the same images: runs, error table, figures.
+"""The methods side by side on the same images: error table, figures, settings.
 
-Every method sees the same N images (seeded choice), the same masks, the same
-GAN, iterations and initial z. Writes, under `out`: one folder per run, the
-error table (errors.md / errors.csv), a figure per mask type (rows = images;
-columns = masked input, biharmonic, yeh, semantic, original) and settings.json.
+Every row sees the same N images (seeded choice from the 'report' half of val,
+disjoint from the 'tune' half that sweeps use), the same masks, the same GAN,
+iterations and initial z. Results are scored in memory. Each finished row is
+cached under `out/<mask>/<label>/` (results + per-image errors), so an
+interrupted comparison resumes where it stopped. Writes the error table
+(errors.md / errors.csv), a figure per mask type (column headers = rows of the
+table; several blocks of image rows) and settings.json.
 """
 
 import dataclasses
 import json
 import os
 import time
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-from PIL import Image
 
 from inpaint import data
 from inpaint import engine
@@ -20,64 +23,133 @@ from inpaint import images as imgs
 from inpaint import run as runlib
 from metrics import tables
 
-
-METHODS = ('biharmonic', 'yeh', 'semantic')
-# label -> engine overrides, run on the left mask only.
+# label -> (method, engine overrides on top of the engine defaults).
+ROWS: Dict[str, Tuple[str, dict]] = {
+    'biharmonic': ('biharmonic', {}),
+    'exemplar': ('exemplar', {}),
+    'yeh': ('yeh', {'nsize': 7, 'use_weighted_mask': True}),  # As published.
+    'yeh_wide': ('yeh', {'nsize': 63, 'use_weighted_mask': True}),
+    'semantic': ('semantic', {}),  # The new defaults.
+    'semantic_context_only': ('semantic', {'lambda_sem': 0.0, 'lambda_cat': 0.0}),
+    'semantic_seed': ('semantic', dict(engine.SEED)),  # The seed's exact configuration.
+}
+FIGURE_ROWS = ('biharmonic', 'exemplar', 'yeh', 'yeh_wide', 'semantic', 'semantic_seed')
+# On the left mask only: layer pairs of the new defaults.
 ABLATIONS = {
-    'semantic_no_cat': {'lambda_cat': 0.0},
-    'semantic_3b_4b': {'layer': 'inception_3b', 'layer_2': 'inception_4b'},
-    'semantic_4b_4e': {'layer': 'inception_4b', 'layer_2': 'inception_4e'},
+    'semantic_3b_4b': ('semantic', {'layer': 'inception_3b', 'layer_2': 'inception_4b'}),
+    'semantic_4b_4e': ('semantic', {'layer': 'inception_4b', 'layer_2': 'inception_4e'}),
+    'semantic_3a_5b': ('semantic', {'layer': 'inception_3a', 'layer_2': 'inception_5b'}),
 }
 
 
-def runs(mask_types, ablation):
+def plan(mask_types: Sequence[str], ablation: bool, labels: Optional[Sequence[str]] = None):
+  """[(mask, label, method, overrides)] in run order."""
+  out = []
   for mask in mask_types:
-    for m in METHODS:
-      yield mask, m, m, {}
+    for label, (method, over) in ROWS.items():
+      if labels is None or label in labels:
+        out.append((mask, label, method, over))
     if ablation and mask == 'left':
-      for label, over in ABLATIONS.items():
-        yield mask, label, 'semantic', over
+      out += [(mask, label, m, o) for label, (m, o) in ABLATIONS.items()]
+  return out
 
 
-def figure(out_dir: str, mask: str, labels, n_rows: int) -> str:
-  cols = []
-  base = os.path.join(out_dir, mask)
-  for kind, label in [('masked', labels[0])] + [('result', l) for l in labels] + [('original', labels[0])]:
-    cols.append(np.stack([np.asarray(Image.open(os.path.join(
-        base, label, f'try00_img{i:04d}_{kind}.png')).convert('RGB')) for i in range(n_rows)]))
-  return imgs.save_rows(os.path.join(out_dir, f'figure_{mask}.png'), cols)
+def _cached(folder: str, key: dict):
+  path = os.path.join(folder, 'row.json')
+  if not os.path.exists(path) or not os.path.exists(os.path.join(folder, 'results.npz')):
+    return None
+  with open(path) as f:
+    saved = json.load(f)
+  if saved.get('key') != key:
+    return None
+  with np.load(os.path.join(folder, 'results.npz')) as z:
+    return saved, z['result']
+
+
+def _save(folder: str, key: dict, per_image: List[dict], result: np.ndarray, seconds: float,
+          extra: dict) -> dict:
+  os.makedirs(folder, exist_ok=True)
+  row = {'key': key, 'images': per_image, 'seconds': seconds, **extra}
+  np.savez_compressed(os.path.join(folder, 'results.npz'), result=data.to_uint8(result))
+  with open(os.path.join(folder, 'row.json'), 'w') as f:
+    json.dump(row, f, indent=2, default=float)
+  return row
 
 
 def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: int,
             data_dir=None, split='val', load_model=None, classifier_dir=None,
-            figure_rows: int = 8, source: str = 'data', log=print) -> dict:
-  """Runs every method on the same images; returns the settings with wall times."""
+            figure_rows: int = 8, source: str = 'data', labels=None, log=print) -> dict:
+  """Runs every row on the same images; returns the settings with wall times."""
   if source == 'data':
     # Fail early, before any long run, when there is no data.
     data.detect_layout(data.resolve_data_dir(data_dir))
-  settings = {'source': source, 'num': num, 'iters': iters, 'mask_types': list(mask_types), 'seed': seed,
-              'split': split,
-              'engine_defaults': dataclasses.asdict(engine.Config()), 'runs': []}
+  todo = plan(mask_types, ablation, labels)
+  settings = {'source': source, 'num': num, 'iters': iters, 'mask_types': list(mask_types),
+              'seed': seed, 'split': split, 'subset': 'report' if source == 'data' else None,
+              'engine_defaults': dataclasses.asdict(engine.Config()),
+              'rows': {label: {'method': m, 'overrides': o} for _, label, m, o in todo},
+              'runs': []}
+  groups, results = {}, {}
+  models, inputs = {}, {}
   t_all = time.time()
-  for mask, label, method, over in runs(mask_types, ablation):
-    eng = dataclasses.replace(engine.Config(), method=method, iters=iters, seed=seed, **over)
+  for i, (mask, label, method, over) in enumerate(todo):
+    eng = dataclasses.replace(engine.Config(), **{**over, 'method': method, 'iters': iters,
+                                                  'seed': seed})
     rc = runlib.RunConfig(engine=eng, data_dir=data_dir, split=split, mask_type=mask,
-                          num_try=1, sample_batch=num, load_model=load_model,
+                          sample_batch=num, load_model=load_model,
                           classifier_dir=classifier_dir, seed=seed, label=label,
-                          source='generated' if source == 'generated' else 'auto',
-                          output_dir=os.path.join(out, mask, label))
-    t = time.time()
-    runlib.inpaint_dataset(rc, log=lambda s: None)
-    dt = time.time() - t
-    settings['runs'].append({'mask_type': mask, 'label': label, 'overrides': over,
-                             'seconds': dt, 'seconds_per_image': dt / num})
-    log(f'{mask:7s} {label:16s} {dt:7.1f}s ({dt / num:.2f}s per image)')
+                          subset='report' if source == 'data' else None,
+                          source='generated' if source == 'generated' else 'auto')
+    need_c = runlib.needs_classifier(eng)
+    if method not in runlib.NO_GAN_METHODS and ('gan' not in models or
+                                               (need_c and models['gan'].classifier is None)):
+      models['gan'] = runlib.Models(rc, need_gan=True, need_classifier=need_c)
+    if mask not in inputs:
+      y, real = runlib.pick_images(rc, num, log=lambda s: None)
+      if y is None:
+        if 'gan' not in models:
+          models['gan'] = runlib.Models(rc, need_gan=True, need_classifier=False)
+        y = runlib.generated_images(models['gan'].generator, num, rc.z_dim, seed)
+      inputs[mask] = (y, runlib.make_masks(mask, num, rc.img_size, seed), real)
+    y, m, real = inputs[mask]
+    folder = os.path.join(out, mask, label)
+    key = {'settings': dataclasses.asdict(eng), 'num': num, 'source': source, 'split': split,
+           'load_model': load_model, 'classifier_dir': classifier_dir}
+    hit = _cached(folder, key)
+    if hit:
+      row, result = hit
+      result = data.to_float(result).numpy()
+      log(f'[{i + 1}/{len(todo)}] {mask:7s} {label:22s} cached ({row["seconds"]:.1f}s)')
+    else:
+      t = time.time()
+      res = runlib.inpaint_batch_full(rc, models.get('gan'), y, m, log=lambda s: None)
+      result = res['result']
+      row = _save(folder, key, runlib.score(result, y, m), result, time.time() - t,
+                  {'clip_frac': float(np.mean(res.get('clip_frac', [0.0]))),
+                   'iters_used': float(np.mean(res.get('iters_used', [0])))})
+      done = time.time() - t_all
+      eta = done / (i + 1) * (len(todo) - i - 1)
+      log(f'[{i + 1}/{len(todo)}] {mask:7s} {label:22s} {row["seconds"]:7.1f}s '
+          f'({row["seconds"] / num:.2f}s per image) eta {eta / 60:.0f} min')
+    groups[(label, mask)] = row['images']
+    results[(label, mask)] = result
+    settings['runs'].append({'mask_type': mask, 'label': label, 'seconds': row['seconds'],
+                             'seconds_per_image': row['seconds'] / num,
+                             'clip_frac': row.get('clip_frac'),
+                             'iters_used': row.get('iters_used')})
   settings['wall_seconds'] = time.time() - t_all
-  rows = tables.summarize(tables.collect(out))
-  tables.write(rows, os.path.join(out, 'errors'))
+  rows = tables.summarize(groups)
+  suffix = '' if source == 'data' else '_generated'
+  tables.write(rows, os.path.join(out, f'errors{suffix}'))
   for mask in mask_types:
-    figure(out, mask, list(METHODS), min(figure_rows, num))
-  with open(os.path.join(out, 'settings.json'), 'w') as f:
-    json.dump(settings, f, indent=2)
+    y, m, _ = inputs[mask]
+    shown = [l for l in FIGURE_ROWS if (l, mask) in results]
+    k = min(figure_rows, num)
+    masked = m[:k, ..., None] * y[:k] + (1 - m[:k, ..., None])
+    cols = [masked] + [results[(l, mask)][:k] for l in shown] + [y[:k]]
+    imgs.save_rows(os.path.join(out, f'figure{suffix}_{mask}.png'), cols,
+                   headers=['masked'] + shown + ['original'], max_rows=max(1, (k + 1) // 2))
+  with open(os.path.join(out, f'settings{suffix}.json'), 'w') as f:
+    json.dump(settings, f, indent=2, default=float)
   log(tables.markdown(rows))
   return settings

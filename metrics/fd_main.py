@@ -1,7 +1,7 @@
-"""`python -m metrics.fd_main`: Frechet distance of the DCGAN's samples to the val images.
+"""`python -m metrics.fd_main`: Frechet distance of the DCGAN's samples to real images.
 
-Prints FD(generated, val) and the floor FD(train, val), on the shipped GoogLeNet's
-pooled features.
+Prints FD(generated, <split>) and the floor FD(train, val), on the pooled features
+of the frozen reference GoogLeNet (checkpoints/fd_reference), with sample counts.
 """
 
 import json
@@ -10,13 +10,16 @@ from absl import flags
 
 from googlenet import train_lib as gtrain
 from inpaint import cli
+from inpaint import data
 from inpaint import train_gan
 from metrics import frechet
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('data_dir', None, 'Stanford Cars folder (default $CARS_DATA_DIR).')
 flags.DEFINE_string('load_model', None, 'DCGAN run or export folder (default: shipped).')
-flags.DEFINE_string('classifier_dir', None, 'GoogLeNet folder (default: shipped).')
+flags.DEFINE_string('classifier_dir', None, 'GoogLeNet whose features are compared (default: '
+                    'the frozen reference checkpoints/fd_reference, so FD stays comparable).')
+flags.DEFINE_string('split', 'val', 'Real images to compare with: train | val | all.')
 flags.DEFINE_integer('num', 2000, 'Generated images.')
 flags.DEFINE_integer('seed', 0, 'Seed of z.')
 flags.DEFINE_bool('training_mode', False, 'Generate with batch statistics instead of the '
@@ -28,11 +31,14 @@ def run():
   cli.require_positive(num=FLAGS.num)
   if FLAGS.num < 2:
     raise cli.UsageError('--num must be at least 2')
+  cli.require_choice('split', FLAGS.split, data.SPLITS)
   g, _, _ = train_gan.load_gan(FLAGS.load_model)
-  net = gtrain.load_inference(FLAGS.classifier_dir)
-  res = frechet.gan_distances(g, net, FLAGS.data_dir, FLAGS.num, FLAGS.seed, FLAGS.training_mode)
-  print(f'FD(generated, val) = {res["fd_generated_val"]:.2f}  '
-        f'({res["num_generated"]} generated vs {res["num_val"]} val images)')
+  net = gtrain.load_inference(FLAGS.classifier_dir or frechet.REFERENCE)
+  res = frechet.gan_distances(g, net, FLAGS.data_dir, FLAGS.num, FLAGS.seed, FLAGS.training_mode,
+                              FLAGS.split)
+  sp = FLAGS.split
+  print(f'FD(generated, {sp}) = {res[f"fd_generated_{sp}"]:.2f}  '
+        f'({res["num_generated"]} generated vs {res[f"num_{sp}"]} {sp} images)')
   print(f'FD(train, val)     = {res["fd_train_val"]:.2f}  (floor: {res["num_train"]} real '
         'train images vs the val images)')
   if FLAGS.json:

@@ -1,8 +1,11 @@
 """Frechet distance on GoogLeNet pooled features (an FID-style score for the DCGAN).
 
-`python -m metrics.frechet` compares generated images with the val images, and
-train images with val images as the floor.
+Measured on a FROZEN reference network (checkpoints/fd_reference, the GoogLeNet
+shipped when FD was first reported), so that FD values stay comparable while the
+shipped classifier improves. `python -m metrics.fd_main` prints them.
 """
+
+import os
 
 from typing import Optional
 
@@ -12,6 +15,9 @@ import tensorflow as tf
 
 from googlenet import model as gmodel
 from inpaint import data
+
+REFERENCE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                         'checkpoints', 'fd_reference')
 
 
 def pooled_features(net, images: np.ndarray, batch_size: int = 250) -> np.ndarray:
@@ -56,13 +62,45 @@ def generate(generator, n: int, seed: int = 0, batch_size: int = 250) -> np.ndar
       for i in range(0, n, batch_size)])
 
 
+class RealFeatures:
+  """Pooled features of the real images of a split and of the floor pair, computed once.
+
+  Args:
+    classifier: the reference GoogLeNet.
+    split: the real side: 'val' (default), 'train' or 'all'.
+  """
+
+  def __init__(self, classifier, data_dir: Optional[str] = None, split: str = 'val',
+               seed: int = 0):
+    size = classifier.input_shape[1]
+    self.classifier, self.split = classifier, split
+    real, _ = data.load_arrays(data_dir, split, size, seed)
+    self.features = pooled_features(classifier, real)
+    self.num = len(real)
+    self._data = (data_dir, seed, size)
+
+  def floor(self) -> dict:
+    """FD(train, val): two disjoint real sets, the best a generator can hope for."""
+    data_dir, seed, size = self._data
+    train, _ = data.load_arrays(data_dir, 'train', size, seed)
+    val, _ = data.load_arrays(data_dir, 'val', size, seed)
+    return {'fd_train_val': frechet_distance(pooled_features(self.classifier, train),
+                                             pooled_features(self.classifier, val)),
+            'num_train': len(train), 'num_val': len(val)}
+
+  def distance(self, images: np.ndarray) -> float:
+    return frechet_distance(pooled_features(self.classifier, images), self.features)
+
+
 def gan_distances(generator, classifier, data_dir: Optional[str] = None, num: int = 2000,
-                  seed: int = 0, training_mode: bool = False) -> dict:
-  """FD(generated, val) and the floor FD(train, val) on GoogLeNet pooled features."""
-  size = classifier.input_shape[1]
-  val, _ = data.load_arrays(data_dir, 'val', size, seed)
-  train, _ = data.load_arrays(data_dir, 'train', size, seed)
-  f_val = pooled_features(classifier, val)
+                  seed: int = 0, training_mode: bool = False, split: str = 'val') -> dict:
+  """FD(generated, real split) and the floor FD(train, val) on pooled features.
+
+  Returns:
+    {'fd_generated_<split>', 'fd_train_val', 'num_generated', 'num_<split>',
+    'num_train', 'num_val'}.
+  """
+  real = RealFeatures(classifier, data_dir, split, seed)
   if training_mode:  # Batch statistics, for comparing with inference mode.
     rng = np.random.default_rng(seed)
     z = rng.uniform(-1, 1, (num, generator.input_shape[-1])).astype(np.float32)
@@ -70,6 +108,5 @@ def gan_distances(generator, classifier, data_dir: Optional[str] = None, num: in
                            for i in range(0, num, 64)])
   else:
     fake = generate(generator, num, seed)
-  return {'fd_generated_val': frechet_distance(pooled_features(classifier, fake), f_val),
-          'fd_train_val': frechet_distance(pooled_features(classifier, train), f_val),
-          'num_generated': num, 'num_train': len(train), 'num_val': len(val)}
+  return {f'fd_generated_{split}': real.distance(fake), f'num_{split}': real.num,
+          'num_generated': num, **real.floor()}

@@ -49,7 +49,7 @@ def test_helpfull_lists_original_flags(module):
     (['--layer=inception_9z'], ['inception_9z', 'inception_4b']),
     (['--mask_type=square'], ['square', 'center, left, random, half, pattern']),
     (['--iters=0'], ['--iters=0', 'positive']),
-    (['--method=magic'], ['magic', 'semantic, yeh, biharmonic']),
+    (['--method=magic'], ['magic', 'semantic, yeh, biharmonic, exemplar']),
     (['--load_model=/no/such/run'], ['/no/such/run']),
     (['--image=/no/such.jpg', '--mask=/no/mask.png'], ['/no/such.jpg']),
 ])
@@ -75,3 +75,32 @@ def test_masks_command(tmp_path):
   proc = _run('masks', '--mask_type=random', '--num=3', f'--out={tmp_path}')
   assert proc.returncode == 0 and len(os.listdir(tmp_path)) == 3
   assert _run('masks', '--mask_type=oval').returncode == 2
+
+
+def test_seed_flagfiles_give_the_seed_configuration():
+  import dataclasses
+  from absl import flags
+  from absl.testing import flagsaver
+  from inpaint import engine
+  from inpaint import inpaint_main
+  with flagsaver.flagsaver():
+    flags.FLAGS.unparse_flags()
+    flags.FLAGS(['prog', f'--flagfile={os.path.join(ROOT, "inpaint", "seed.flags")}'])
+    got = dataclasses.asdict(inpaint_main.config_from_flags().engine)
+    flags.FLAGS.unparse_flags()
+  for k, v in engine.SEED.items():
+    assert got[k] == v, k
+  # googlenet/seed.flags parses too and names the original recipe.
+  text = open(os.path.join(ROOT, 'googlenet', 'seed.flags')).read()
+  assert '--lr_schedule=step' in text and '--mix=none' in text and '--keep_prob=0.4' in text
+
+
+def test_bare_googlenet_train_trains_then_evaluates(cropped_dir, tmp_path):
+  args = ('--width=0.0625', '--n_class=3', '--maxepoch=1', '--bsize=8', f'--data_dir={cropped_dir}',
+          f'--save_dir={tmp_path / "runs"}')
+  proc = _run('googlenet.train', *args, cwd=str(tmp_path))
+  assert proc.returncode == 0, proc.stderr[-2000:]
+  assert 'epoch 1/1' in proc.stdout and 'top1=' in proc.stdout
+  again = _run('googlenet.train', *args[:2], '--maxepoch=2', *args[3:], cwd=str(tmp_path))
+  assert again.returncode == 0, again.stderr[-2000:]
+  assert 'resuming' in again.stdout and 'epoch 2/2' in again.stdout and 'epoch 1/2' not in again.stdout

@@ -159,7 +159,7 @@ def test_nan_loss_keeps_a_result(nets):
 def test_config_validation():
   with pytest.raises(ValueError, match='inception_3a'):
     engine.Config(layer='conv9').validate()
-  with pytest.raises(ValueError, match='semantic, yeh, biharmonic'):
+  with pytest.raises(ValueError, match='semantic, yeh, biharmonic, exemplar'):
     engine.Config(method='magic').validate()
 
 
@@ -185,3 +185,81 @@ def test_bfloat16_compute_close_to_float32(nets):
   assert outs['bfloat16'][2].dtype == tf.float32
   for k in ('context', 'prior', 'inpainting'):
     np.testing.assert_allclose(outs['bfloat16'][1][k], outs['float32'][1][k], rtol=0.05)
+
+
+def test_plain_context_and_window_size():
+  m = tf.constant(mg.make_mask('left', 64)[None, ..., None])
+  assert np.array_equal(engine.weighted_mask(m, 7, weighted=False).numpy(), m.numpy())
+  narrow = engine.weighted_mask(m, 7).numpy()[0, :, :, 0]
+  wide = engine.weighted_mask(m, 63).numpy()[0, :, :, 0]
+  # A 7-wide window sees the hole only near its edge; a 63-wide one from almost everywhere.
+  assert (narrow[:, 40:] == 0).all() and (wide[:, 40:60] > 0).all()
+
+
+def test_known_positions_pool_the_mask():
+  m = tf.constant(mg.make_mask('left', 64)[None, ..., None])
+  keep = engine.known_positions(m, 4, 0.5).numpy()[0, :, :, 0]
+  assert keep[:, :2].sum() == 0 and keep[:, 2:].min() == 1
+  assert engine.known_positions(m, 4, 0.0).numpy().min() == 1
+
+
+def test_masked_semantic_compares_known_pixels_only(nets):
+  g_net, d_net, c_net = nets
+  cfg = engine.Config(lamb=0, lambda_inp=0, lambda_cat=0, lambda_sem=1.0,
+                      semantic_input='masked', layer='inception_3b', layer_2='inception_3b')
+  inp = engine.Inpainter(g_net, None, c_net, cfg)
+  y, m = _batch(2, mask_type='left')
+  m4 = tf.constant(m[..., None])
+  z = tf.constant(inp.initial_z(2))
+  _, terms, g = inp.loss_terms(z, tf.constant(y), m4, engine.weighted_mask(m4))
+  fm = gm.feature_model(c_net, ['inception_3b'])
+  a = fm(m[..., None] * g.numpy(), training=False)['inception_3b'].numpy()
+  b = fm(m[..., None] * y, training=False)['inception_3b'].numpy()
+  ref = ((a - b) ** 2).sum(axis=(1, 2, 3)) / (b ** 2).sum(axis=(1, 2, 3))
+  np.testing.assert_allclose(terms['semantic'], ref, rtol=1e-3)
+  # The hole's content does not matter to it.
+  y2 = y.copy()
+  y2[m == 0] = 0.7
+  _, t2, _ = inp.loss_terms(z, tf.constant(y2), m4, engine.weighted_mask(m4))
+  np.testing.assert_allclose(t2['semantic'], terms['semantic'], rtol=1e-5)
+
+
+def test_normal_init_is_clipped_and_seeded(nets):
+  g_net, _, _ = nets
+  inp = engine.Inpainter(g_net, None, None, engine.Config(method='yeh', lamb=0, z_init='normal'))
+  z = inp.initial_z(50)
+  assert np.abs(z).max() <= 1 and (np.abs(z) == 1).mean() > 0.2  # ~32% of N(0,1) beyond 1.
+  assert np.array_equal(z, inp.initial_z(50))
+
+
+def test_early_stop_freezes_converged_images(nets):
+  g_net, d_net, _ = nets
+  y, m = _batch(2)
+  # Image 0's known pixels are G(z0) itself: it starts at its optimum and stops;
+  # image 1 is noise, far from anything G makes, and keeps improving for a while.
+  cfg = engine.Config(method='yeh', lamb=0, iters=60, print_freq=20, learning_rate=0.01,
+                      early_stop_tol=0.0, early_stop_patience=5)
+  inp = engine.Inpainter(g_net, None, None, cfg)
+  z0 = inp.initial_z(2)
+  y[0] = g_net(z0[:1], training=False).numpy()[0]
+  lines = []
+  out = inp.inpaint(y, m, z0=z0, log=lines.append)
+  assert out['iters_used'][0] <= 10 < out['iters_used'][1]
+  np.testing.assert_allclose(out['z'][0], z0[0], atol=1e-6)  # Stopped before it moved.
+  assert 'active=' in lines[0]
+  # Once every image has stopped, the loop ends before --iters.
+  cfg2 = engine.Config(method='yeh', lamb=0, iters=200, print_freq=20, early_stop_tol=0.5,
+                       early_stop_patience=3)
+  out2 = engine.Inpainter(g_net, None, None, cfg2).inpaint(y, m, z0=z0, log=lambda s: None)
+  assert out2['iters'] < 200 and out2['iters_used'].max() < 200
+
+
+def test_on_chunk_sees_current_best(nets):
+  g_net, d_net, _ = nets
+  y, m = _batch(2)
+  seen = []
+  inp = engine.Inpainter(g_net, d_net, None, engine.Config(method='yeh', iters=9, print_freq=3))
+  out = inp.inpaint(y, m, log=lambda s: None, on_chunk=seen.append)
+  assert [s['iters'] for s in seen] == [3, 6, 9]
+  np.testing.assert_allclose(seen[-1]['g'], out['g'], atol=1e-6)
+  assert out['clip_frac'].shape == (2,) and (out['clip_frac'] <= 1).all()

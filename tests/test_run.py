@@ -20,7 +20,7 @@ def _rc(tiny_models, tmp_path, **kw):
                           output_dir=str(tmp_path / 'out'), sample_batch=4, **kw)
 
 
-@pytest.mark.parametrize('method', ['semantic', 'yeh', 'biharmonic'])
+@pytest.mark.parametrize('method', ['semantic', 'yeh', 'biharmonic', 'exemplar'])
 def test_dataset_job_writes_outputs(tiny_models, tmp_path, cropped_dir, method):
   rc = _rc(tiny_models, tmp_path, data_dir=cropped_dir, split='all', mask_type='left',
            num_try=2, engine={'method': method})

@@ -95,10 +95,35 @@ def test_googlenet_step_train_resume_eval(cropped_dir, tmp_path, capsys):
 def test_lr_schedule_scales():
   assert gtrain.lr_boundaries(100) == (30, 50)
   assert gtrain.lr_boundaries(30) == (15, 25)
-  cfg = gtrain.Config(maxepoch=100, lr=1.0)
+  cfg = gtrain.Config(maxepoch=100, lr=1.0, lr_schedule='step')
   assert [gtrain.learning_rate(cfg, e) for e in (0, 30, 50)] == [1.0, 0.1, pytest.approx(0.01)]
-  cos = gtrain.Config(maxepoch=10, lr=1.0, lr_schedule='cosine')
+  cos = gtrain.Config(maxepoch=10, lr=1.0, lr_schedule='cosine', warmup_epochs=0)
   assert gtrain.learning_rate(cos, 0) == 1.0 and gtrain.learning_rate(cos, 5) == pytest.approx(0.5)
+  warm = gtrain.Config(maxepoch=12, lr=1.0, lr_schedule='cosine', warmup_epochs=2)
+  lrs = [gtrain.learning_rate(warm, e) for e in range(12)]
+  assert lrs[0] == pytest.approx(1 / 3) and lrs[1] == pytest.approx(2 / 3) and lrs[2] == 1.0
+  assert lrs[7] == pytest.approx(0.5) and all(a > b for a, b in zip(lrs[2:], lrs[3:]))
+
+
+@pytest.mark.parametrize('mix', ['mixup', 'cutmix'])
+def test_batch_mixing_keeps_targets_consistent(mix):
+  trainer = gtrain.Trainer(gtrain.Config(width=TINY, n_class=4, mix=mix, mix_prob=1.0))
+  rng = np.random.default_rng(0)
+  x = rng.uniform(-1, 1, (6, 64, 64, 3)).astype(np.float32)
+  t = np.eye(4, dtype=np.float32)[[0, 1, 2, 3, 0, 1]]
+  for _ in range(3):
+    mx, mt = (a.numpy() for a in trainer.mix(x, t))
+    np.testing.assert_allclose(mt.sum(1), 1.0, rtol=1e-6)  # Still distributions.
+    lam = mt[0, 0] if mt[0, 0] > 0 else 0.0
+    # Each mixed image is lam * own + (1 - lam) * the reversed batch's (pixel share for CutMix).
+    if mix == 'mixup':
+      np.testing.assert_allclose(mx[0], lam * x[0] + (1 - lam) * x[-1], atol=1e-5)
+    else:
+      own = np.isclose(mx[0], x[0]).all(-1).mean()
+      assert abs(own - lam) < 1e-6
+  none = gtrain.Trainer(gtrain.Config(width=TINY, n_class=4, mix='none'))
+  mx, mt = none.mix(x, t)
+  assert np.array_equal(np.asarray(mx), x) and np.array_equal(np.asarray(mt), t)
 
 
 def test_sampling_writes_grid_and_timing(tiny_models, tmp_path, capsys):

@@ -1,0 +1,58 @@
+"""`python -m metrics.sweep`: a grid over inpainting settings on the tune half of val.
+
+Example: python -m metrics.sweep --grid=lambda_sem=0,1e2,1e4 --grid=lambda_cat=0,10
+  --set=iters=400 --mask_type=left --num=32
+Writes <out>.csv (resumable: points already there are skipped) and <out>.md, sorted
+by hole PSNR. See metrics.sweeping. This file only parses flags.
+"""
+
+import dataclasses
+
+from absl import flags
+
+from inpaint import cli
+from inpaint import engine
+from inpaint import run as runlib
+from masks import generate as mgen
+from metrics import sweeping
+
+FLAGS = flags.FLAGS
+flags.DEFINE_multi_string('grid', [], 'setting=v1,v2,... (any engine setting, or mask_type); '
+                          'repeat for a cartesian product.')
+flags.DEFINE_multi_string('set', [], 'setting=value applied to every point (e.g. iters=400).')
+flags.DEFINE_string('mask_type', 'left', 'Mask type when the grid has no mask_type.')
+flags.DEFINE_integer('num', 32, 'Images per point (from the tune half of val).')
+flags.DEFINE_integer('seed', 0, 'Seed of the image choice, masks and z.')
+flags.DEFINE_string('data_dir', None, 'Stanford Cars folder (default $CARS_DATA_DIR).')
+flags.DEFINE_string('load_model', None, 'DCGAN folder (default: shipped).')
+flags.DEFINE_string('classifier_dir', None, 'GoogLeNet folder (default: shipped).')
+flags.DEFINE_string('out', 'results/sweep', 'Output prefix (.csv, .md).')
+
+
+def run():
+  cli.require_positive(num=FLAGS.num)
+  cli.require_choice('mask_type', FLAGS.mask_type, mgen.MASK_TYPES)
+  try:
+    grid = sweeping.parse_grid(FLAGS.grid)
+    fixed = {k: v[0] for k, v in sweeping.parse_grid(FLAGS.set).items()}
+  except ValueError as e:
+    raise cli.UsageError(str(e)) from None
+  for m in grid.get('mask_type', []) + [fixed.pop('mask_type', FLAGS.mask_type)]:
+    cli.require_choice('mask_type', m, mgen.MASK_TYPES)
+  eng = dataclasses.replace(engine.Config(), seed=FLAGS.seed, **fixed)
+  try:
+    eng.validate()
+  except ValueError as e:
+    raise cli.UsageError(str(e)) from None
+  base = runlib.RunConfig(engine=eng, data_dir=FLAGS.data_dir, split='val', subset='tune',
+                          mask_type=FLAGS.mask_type, load_model=FLAGS.load_model,
+                          classifier_dir=FLAGS.classifier_dir, seed=FLAGS.seed)
+  rows = sweeping.sweep(grid, base, FLAGS.num, FLAGS.out + '.csv')
+  with open(FLAGS.out + '.md', 'w') as f:
+    f.write(sweeping.markdown(rows))
+  print(sweeping.markdown(rows))
+  print(f'wrote {FLAGS.out}.csv and {FLAGS.out}.md')
+
+
+if __name__ == '__main__':
+  cli.start(run)

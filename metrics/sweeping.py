@@ -1,0 +1,173 @@
+"""Sweeps over inpainting settings on the 'tune' half of val (never the reported half).
+
+Every point of the grid runs on the same seeded images, masks and initial z;
+each point's result is Poisson-blended and scored like the comparison. Rows are
+kept in a CSV that is rewritten after every point, so a sweep resumes where it
+stopped (points already in the CSV are skipped).
+"""
+
+import csv
+import dataclasses
+import itertools
+import os
+import time
+from typing import Dict, Iterable, List, Sequence, Tuple
+
+import numpy as np
+
+from inpaint import engine
+from inpaint import run as runlib
+from metrics import errors
+
+# Grid keys that are not engine.Config fields.
+RUN_KEYS = ('mask_type',)
+TERM_COLUMNS = tuple(f'term_{t}' for t in engine.TERMS)
+COLUMNS = (('point', 'mask_type', 'n') + errors.NAMES + TERM_COLUMNS +
+           ('clip_frac', 'iters_used', 'seconds_per_image'))
+
+
+def _parse_value(field: dataclasses.Field, text: str):
+  kind = field.type if isinstance(field.type, type) else type(field.default)
+  if kind is bool:
+    if text.lower() in ('1', 'true', 'yes'):
+      return True
+    if text.lower() in ('0', 'false', 'no'):
+      return False
+    raise ValueError(f'{field.name}={text!r} is not a boolean')
+  return kind(float(text)) if kind is int else kind(text)
+
+
+def parse_grid(specs: Iterable[str]) -> Dict[str, List]:
+  """['lambda_sem=0,1e2', 'mask_type=left'] -> {'lambda_sem': [0.0, 100.0], ...}.
+
+  Raises:
+    ValueError: an unknown field (naming the valid ones) or a bad value.
+  """
+  fields = {f.name: f for f in dataclasses.fields(engine.Config)}
+  grid = {}
+  for spec in specs:
+    if '=' not in spec:
+      raise ValueError(f'grid entry {spec!r} is not field=value[,value...]')
+    name, values = spec.split('=', 1)
+    name = name.strip()
+    if name in RUN_KEYS:
+      grid[name] = [v.strip() for v in values.split(',')]
+      continue
+    if name not in fields:
+      raise ValueError(f'unknown setting {name!r}; choose from '
+                       f'{", ".join(sorted(list(fields) + list(RUN_KEYS)))}')
+    grid[name] = [_parse_value(fields[name], v.strip()) for v in values.split(',')]
+  return grid
+
+
+def points(grid: Dict[str, List]) -> List[Dict]:
+  """The cartesian product of the grid, in a stable order."""
+  names = list(grid)
+  return [dict(zip(names, combo)) for combo in itertools.product(*(grid[n] for n in names))]
+
+
+def point_name(point: Dict) -> str:
+  return ' '.join(f'{k}={v:g}' if isinstance(v, float) else f'{k}={v}'
+                  for k, v in point.items() if k not in RUN_KEYS) or 'base'
+
+
+def _mean_row(name: str, mask_type: str, per_image: List[dict], out: dict, secs: float) -> dict:
+  n = len(per_image)
+  row = {'point': name, 'mask_type': mask_type, 'n': n}
+  for k in errors.NAMES:
+    vals = np.array([r[k] for r in per_image], np.float64)
+    vals = vals[np.isfinite(vals)]
+    row[k] = round(float(vals.mean()), 4) if len(vals) else float('nan')
+  for t in engine.TERMS:
+    v = out['terms'].get(t)
+    row[f'term_{t}'] = '' if v is None else f'{float(np.mean(v)):.4g}'
+  row['clip_frac'] = round(float(np.mean(out.get('clip_frac', [0.0]))), 4)
+  row['iters_used'] = round(float(np.mean(out.get('iters_used', [0]))), 1)
+  row['seconds_per_image'] = round(secs / n, 3)
+  return row
+
+
+def sweep(grid: Dict[str, List], base: runlib.RunConfig, num: int, csv_path: str,
+          log=print) -> List[dict]:
+  """Runs every grid point (skipping those already in csv_path) on the tune subset.
+
+  Args:
+    grid: {setting: [values]} (engine.Config fields, plus mask_type).
+    base: the settings every point starts from; its subset must be 'tune'.
+    num: images per point.
+    csv_path: the resumable table.
+
+  Returns:
+    All rows (old and new), sorted by hole PSNR, best first.
+  """
+  if base.subset != 'tune':
+    raise ValueError(f'sweeps run on the tune subset only (got {base.subset!r}): reported '
+                     'numbers must come from images that were not used for tuning')
+  rows = read_rows(csv_path)
+  done = {(r['point'], r['mask_type']) for r in rows}
+  todo = [p for p in points(grid)
+          if (point_name(p), p.get('mask_type', base.mask_type)) not in done]
+  log(f'{len(todo)} point(s) to run, {len(rows)} already in {csv_path}')
+  images: Dict[str, Tuple] = {}
+  models = None
+  t_start = time.time()
+  for i, p in enumerate(todo):
+    over = {k: v for k, v in p.items() if k not in RUN_KEYS}
+    mask_type = p.get('mask_type', base.mask_type)
+    eng = dataclasses.replace(base.engine, **over)
+    eng.validate()
+    rc = dataclasses.replace(base, engine=eng, mask_type=mask_type, sample_batch=num, num_try=1)
+    if eng.method not in runlib.NO_GAN_METHODS and (
+        models is None or (models.classifier is None and runlib.needs_classifier(eng))):
+      models = runlib.Models(rc, need_gan=True, need_classifier=runlib.needs_classifier(eng)
+                             or (models is not None and models.classifier is not None))
+    if mask_type not in images:
+      y, real = runlib.pick_images(rc, num, log=lambda s: None)
+      if not real:
+        raise ValueError('no dataset found: a sweep needs the real val images')
+      images[mask_type] = (y, runlib.make_masks(mask_type, num, rc.img_size, rc.seed))
+    y, m = images[mask_type]
+    t = time.time()
+    out = runlib.inpaint_batch_full(rc, models, y, m, log=lambda s: None)
+    secs = time.time() - t
+    per_image = runlib.score(out['result'], y, m)
+    row = _mean_row(point_name(p), mask_type, per_image, out, secs)
+    rows.append(row)
+    write_rows(rows, csv_path)
+    elapsed = time.time() - t_start
+    eta = elapsed / (i + 1) * (len(todo) - i - 1)
+    log(f'[{i + 1}/{len(todo)}] {mask_type} {row["point"]}: psnr_hole={row["psnr_hole"]:.3f} '
+        f'ssim={row["ssim"]:.4f} clip={row["clip_frac"]:.3f} ({secs:.0f}s, eta {eta / 60:.1f} min)')
+  return sorted(rows, key=lambda r: (r['mask_type'], -float(r['psnr_hole'])))
+
+
+def read_rows(csv_path: str) -> List[dict]:
+  if not os.path.exists(csv_path):
+    return []
+  with open(csv_path) as f:
+    return list(csv.DictReader(f))
+
+
+def write_rows(rows: Sequence[dict], csv_path: str) -> None:
+  os.makedirs(os.path.dirname(os.path.abspath(csv_path)), exist_ok=True)
+  tmp = csv_path + '.tmp'
+  with open(tmp, 'w', newline='') as f:
+    w = csv.DictWriter(f, COLUMNS)
+    w.writeheader()
+    w.writerows(rows)
+  os.replace(tmp, csv_path)
+
+
+def markdown(rows: Sequence[dict]) -> str:
+  """One table, rows sorted by mask type, then hole PSNR (best first)."""
+  terms = [c for c in TERM_COLUMNS if any(r.get(c) not in ('', None) for r in rows)]
+  head = (['mask', 'point', 'n', 'PSNR', 'PSNR hole', 'SSIM', 'L1 hole'] +
+          [c[5:] for c in terms] + ['z on bound', 'iters used', 's/image'])
+  lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+  for r in rows:
+    vals = ([r['mask_type'], r['point'], r['n']] +
+            [f'{float(r[k]):.3f}' for k in ('psnr', 'psnr_hole', 'ssim', 'l1_hole')] +
+            [r[c] for c in terms] +
+            [f'{float(r["clip_frac"]):.3f}', r['iters_used'], r['seconds_per_image']])
+    lines.append('| ' + ' | '.join(str(v) for v in vals) + ' |')
+  return '\n'.join(lines) + '\n'

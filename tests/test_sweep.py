@@ -1,0 +1,50 @@
+"""The sweep: grid parsing, the tune/report split, resuming."""
+
+import numpy as np
+import pytest
+
+from inpaint import data
+from inpaint import engine
+from inpaint import run as runlib
+from metrics import sweeping
+
+
+def test_tune_and_report_are_disjoint_halves():
+  tune, report = data.subset_indices(733, 'tune'), data.subset_indices(733, 'report')
+  assert not set(tune) & set(report) and len(tune) + len(report) == 733
+  assert np.array_equal(tune, data.subset_indices(733, 'tune'))  # Fixed, whatever --seed.
+  with pytest.raises(ValueError, match='tune, report'):
+    data.subset_indices(10, 'test')
+
+
+def test_parse_grid_types_and_errors():
+  g = sweeping.parse_grid(['lambda_sem=0,1e2', 'nsize=7,63', 'use_weighted_mask=false,true',
+                           'layer=inception_3b', 'mask_type=left,center'])
+  assert g['lambda_sem'] == [0.0, 100.0] and g['nsize'] == [7, 63]
+  assert g['use_weighted_mask'] == [False, True] and g['mask_type'] == ['left', 'center']
+  assert len(sweeping.points(g)) == 16
+  with pytest.raises(ValueError, match='lambda_sem'):
+    sweeping.parse_grid(['lambda_semm=1'])
+  with pytest.raises(ValueError, match='boolean'):
+    sweeping.parse_grid(['use_weighted_mask=maybe'])
+
+
+def test_sweep_runs_resumes_and_refuses_report(tiny_models, cropped_dir, tmp_path):
+  eng = engine.Config(iters=4, print_freq=2)
+  base = runlib.RunConfig(engine=eng, data_dir=cropped_dir, split='all', subset='tune',
+                          load_model=tiny_models['dcgan'], classifier_dir=tiny_models['googlenet'],
+                          mask_type='center')
+  grid = sweeping.parse_grid(['method=yeh,biharmonic', 'lamb=0,0.1'])
+  path = str(tmp_path / 'sweep.csv')
+  lines = []
+  rows = sweeping.sweep(grid, base, 3, path, log=lines.append)
+  assert len(rows) == 4 and 'eta' in lines[-1]
+  holes = [float(r['psnr_hole']) for r in rows]
+  assert holes == sorted(holes, reverse=True) and all(np.isfinite(holes))
+  lines.clear()
+  again = sweeping.sweep(grid, base, 3, path, log=lines.append)
+  assert len(again) == 4 and lines == ['0 point(s) to run, 4 already in ' + path]
+  assert '| center |' in sweeping.markdown(again)
+  import dataclasses
+  with pytest.raises(ValueError, match='tune subset'):
+    sweeping.sweep(grid, dataclasses.replace(base, subset='report'), 3, path)
