@@ -34,10 +34,14 @@ flags.DEFINE_integer('iters', 1500, 'Iterations the per-image times are given fo
 flags.DEFINE_integer('measure_iters', 60, 'Iterations actually timed per compiled run.')
 flags.DEFINE_integer('eager_iters', 20, 'Iterations actually timed for the eager loop.')
 flags.DEFINE_list('batches', ['1', '16', '64'], 'Batch sizes of the compiled loop.')
-flags.DEFINE_list('methods', ['semantic', 'yeh'], 'Loss sets to time.')
+flags.DEFINE_list('methods', ['semantic', 'yeh'], 'Loss sets to time (none: training only).')
 flags.DEFINE_list('variants', ['fp32', 'xla', 'bf16'], 'Compiled-loop variants: fp32 (plain), '
                   'xla (jit_compile), bf16 (bfloat16 compute), xla_bf16.')
 flags.DEFINE_bool('training', True, 'Also time DCGAN and GoogLeNet training.')
+flags.DEFINE_list('train_widths', ['0.5', '1.0'], 'DCGAN widths whose train step is timed.')
+flags.DEFINE_list('train_variants', ['fp32', 'xla', 'bf16'], 'DCGAN train-step variants: fp32, '
+                  'xla (jit_compile), bf16 (mixed_bfloat16).')
+flags.DEFINE_integer('train_steps', 5, 'Timed DCGAN steps per variant (after 2 warm-up steps).')
 flags.DEFINE_string('json', 'results/benchmark.json', 'Where the JSON goes.')
 flags.DEFINE_string('load_model', None, 'DCGAN folder (default: shipped).')
 flags.DEFINE_string('classifier_dir', None, 'GoogLeNet folder (default: shipped).')
@@ -155,18 +159,37 @@ def time_blend(reps: int = 20) -> dict:
   return out
 
 
-def time_training() -> dict:
-  out = {}
-  shipped = train_gan.load_gan()[2] if train_gan.shipped_available() else {'width': 0.5}
-  gan = train_gan.GAN(train_gan.Config(width=shipped.get('width', 0.5), batch_size=64))
+TRAIN_VARIANTS = {'fp32': {}, 'xla': {'jit_compile': True},
+                  'bf16': {'compute_dtype': 'mixed_bfloat16'}}
+
+
+def time_gan_step(width: float, variant: str, steps: int, diffaug: str = '') -> float:
+  """Seconds per DCGAN training step at batch 64 (D once, G twice)."""
+  gan = train_gan.GAN(train_gan.Config(width=width, batch_size=64, diffaug=diffaug,
+                                       ema_decay=0.999 if diffaug else 0.0,
+                                       **TRAIN_VARIANTS[variant]))
   real = tf.random.uniform([64, 64, 64, 3], -1, 1)
-  gan.train_step(real)
+  for _ in range(2):  # Trace + one warm step.
+    gan.train_step(real)[0].numpy()
   t = time.perf_counter()
-  for _ in range(5):
+  for _ in range(steps):
     d_loss, _ = gan.train_step(real)
   float(d_loss)
-  out['dcgan_width'] = shipped.get('width', 0.5)
-  out['dcgan_sec_per_step_batch64'] = (time.perf_counter() - t) / 5
+  return (time.perf_counter() - t) / steps
+
+
+def time_training(widths=(0.5,), variants=('fp32',), steps=5) -> dict:
+  out = {'dcgan_steps': []}
+  for w in widths:
+    for v in variants:
+      sec = time_gan_step(w, v, steps)
+      out['dcgan_steps'].append({'width': w, 'variant': v, 'sec_per_step_batch64': sec})
+      print(f'DCGAN width {w} {v}: {sec:.3f} s per training step (batch 64)', flush=True)
+  sec = time_gan_step(widths[0], variants[-1], steps, diffaug='color,translation,cutout')
+  out['dcgan_steps'].append({'width': widths[0], 'variant': variants[-1] + '+diffaug+ema',
+                             'sec_per_step_batch64': sec})
+  print(f'DCGAN width {widths[0]} {variants[-1]} + DiffAugment + EMA: {sec:.3f} s per step',
+        flush=True)
   cfg = gtrain.Config(bsize=64)
   trainer = gtrain.Trainer(cfg)
   x = tf.random.uniform([64, 64, 64, 3], -1, 1)
@@ -193,7 +216,8 @@ def run():
   res['matmul_gflops_fp32'] = matmul_gflops()
   print(f'fp32 matmul (2048^3): {res["matmul_gflops_fp32"]:.1f} GFLOP/s')
   rows = []
-  for method in FLAGS.methods:
+  methods = [] if FLAGS.methods == ['none'] else FLAGS.methods
+  for method in methods:
     n_macs = loss_macs(g, d, c, method)
     print(f'{method}: {n_macs / 1e6:.1f} M multiply-adds per image-iteration '
           '(forward G + 2x D + 2x GoogLeNet, times 2 for the backward pass to z)')
@@ -227,13 +251,14 @@ def run():
   print('Poisson blend, ms per 64x64 image: ' +
         ', '.join(f'{k[9:]} {v:.1f}' for k, v in res['blend'].items()), flush=True)
   if FLAGS.training:
-    res['training'] = time_training()
+    res['training'] = time_training([float(w) for w in FLAGS.train_widths],
+                                    FLAGS.train_variants, FLAGS.train_steps)
   # Targets, from the compiled rows.
   def best(method, batch):
     return min(r['sec_per_image'] for r in rows if r['method'] == method and r['batch'] == batch
                and r['loop'].startswith('compiled'))
   eager = {r['method']: r['sec_per_image'] for r in rows if r['loop'] == 'eager per-image'}
-  if 'semantic' in FLAGS.methods and 64 in batches:
+  if 'semantic' in methods and 64 in batches:
     res['target_semantic_b64_le_15s'] = best('semantic', 64) <= 15
     res['speedup_vs_eager_semantic'] = eager['semantic'] / best('semantic', max(batches))
   print('\n| method | loop | batch | s/image @%d iters | GFLOP/s | %% of matmul peak |' % FLAGS.iters)

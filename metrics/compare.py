@@ -1,6 +1,10 @@
-"""`python -m metrics.compare`: biharmonic vs Yeh vs semantic on the same val images.
+"""`python -m metrics.compare`: every method on the same held-out val images.
 
-See metrics.comparison for what is written. This file only parses flags.
+Rows: biharmonic, exemplar, yeh (as published), yeh_wide, semantic (defaults),
+semantic_context_only, semantic_seed (the seed's configuration), plus layer-pair
+ablations on the left mask. Images come from the 'report' half of val, never
+used by sweeps. See metrics.comparison for what is written; it resumes. This file
+only parses flags.
 """
 
 from absl import flags
@@ -18,6 +22,8 @@ flags.DEFINE_bool('ablation', True, 'Add the ablation rows on the left mask.')
 flags.DEFINE_string('out', 'results/compare', 'Output folder.')
 flags.DEFINE_integer('figure_rows', 8, 'Images shown per figure.')
 flags.DEFINE_integer('seed', 0, 'Seed of the image choice, masks and z.')
+flags.DEFINE_list('labels', None, 'Only these rows (default: all of '
+                  f'{", ".join(comparison.ROWS)}).')
 flags.DEFINE_string('load_model', None, 'DCGAN folder (default: shipped).')
 flags.DEFINE_string('classifier_dir', None, 'GoogLeNet folder (default: shipped).')
 flags.DEFINE_enum('source', 'data', ['data', 'generated'], 'data: real images (the table); '
@@ -29,9 +35,11 @@ def run():
   for m in FLAGS.mask_types:
     cli.require_choice('mask_types', m, ('center', 'left', 'random', 'half', 'pattern'))
   cli.require_positive(num=FLAGS.num, iters=FLAGS.iters)
-  comparison.compare(FLAGS.out, FLAGS.num, FLAGS.iters, FLAGS.mask_types, FLAGS.ablation, FLAGS.seed,
-          FLAGS.data_dir, FLAGS.split, FLAGS.load_model, FLAGS.classifier_dir, FLAGS.figure_rows,
-          FLAGS.source)
+  for label in FLAGS.labels or []:
+    cli.require_choice('labels', label, tuple(comparison.ROWS))
+  comparison.compare(FLAGS.out, FLAGS.num, FLAGS.iters, FLAGS.mask_types, FLAGS.ablation,
+                     FLAGS.seed, FLAGS.data_dir, FLAGS.split, FLAGS.load_model,
+                     FLAGS.classifier_dir, FLAGS.figure_rows, FLAGS.source, FLAGS.labels)
 
 
 if __name__ == '__main__':

@@ -6,6 +6,8 @@ import os
 import numpy as np
 import pytest
 
+from inpaint import engine
+from inpaint import run as runlib
 from metrics import comparison as compare
 from metrics import errors
 from metrics import frechet
@@ -40,21 +42,29 @@ def test_frechet_distance():
   assert frechet.frechet_distance(a, 2 * a) == pytest.approx(want, rel=1e-6)
 
 
-def test_compare_and_measure_errors(tiny_models, tmp_path, cropped_dir):
+def test_compare_resumes_and_measure_errors(tiny_models, tmp_path, cropped_dir):
   out = str(tmp_path / 'cmp')
-  settings = compare.compare(out, num=3, iters=4, mask_types=['left'], ablation=True, seed=0,
-                             data_dir=cropped_dir, split='all', load_model=tiny_models['dcgan'],
-                             classifier_dir=tiny_models['googlenet'], figure_rows=2,
-                             log=lambda s: None)
-  assert len(settings['runs']) == 3 + len(compare.ABLATIONS)
+  kw = dict(num=3, iters=4, mask_types=['left'], ablation=True, seed=0, data_dir=cropped_dir,
+            split='all', load_model=tiny_models['dcgan'], classifier_dir=tiny_models['googlenet'],
+            figure_rows=2)
+  settings = compare.compare(out, log=lambda s: None, **kw)
+  assert len(settings['runs']) == len(compare.ROWS) + len(compare.ABLATIONS)
   assert os.path.exists(os.path.join(out, 'figure_left.png'))
   with open(os.path.join(out, 'errors.csv')) as f:
     rows = list(csv.DictReader(f))
-  labels = {r['method'] for r in rows}
-  assert labels == set(compare.METHODS) | set(compare.ABLATIONS)
+  assert {r['method'] for r in rows} == set(compare.ROWS) | set(compare.ABLATIONS)
   assert all(r['n'] == '3' and r['mask_type'] == 'left' for r in rows)
-  md = measure_errors.markdown(measure_errors.summarize(measure_errors.collect(out)))
-  assert md.count('\n') == 2 + len(rows)
+  lines = []
+  again = compare.compare(out, log=lines.append, **kw)  # Every row comes from the cache.
+  assert sum('cached' in l for l in lines) == len(again['runs'])
+  with open(os.path.join(out, 'errors.csv')) as f:
+    assert list(csv.DictReader(f)) == rows
+  # measure_errors tables the outputs of inpaint_main runs (tryNN.json).
+  rc = runlib.RunConfig(engine=engine.Config(method='biharmonic'), data_dir=cropped_dir,
+                        split='all', sample_batch=3, output_dir=str(tmp_path / 'bh'))
+  runlib.inpaint_dataset(rc, log=lambda s: None)
+  md = measure_errors.markdown(measure_errors.summarize(measure_errors.collect(str(tmp_path))))
+  assert md.count('\n') == 3 and '| biharmonic |' in md
 
 
 def test_compare_generated_source_needs_no_data(tiny_models, tmp_path, monkeypatch):
@@ -64,4 +74,4 @@ def test_compare_generated_source_needs_no_data(tiny_models, tmp_path, monkeypat
                   data_dir=str(tmp_path / 'none'), load_model=tiny_models['dcgan'],
                   classifier_dir=tiny_models['googlenet'], figure_rows=2, source='generated',
                   log=lambda s: None)
-  assert os.path.exists(os.path.join(out, 'figure_center.png'))
+  assert os.path.exists(os.path.join(out, 'figure_generated_center.png'))
