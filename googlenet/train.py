@@ -86,8 +86,11 @@ def run():
   if FLAGS.export_dir:
     if not FLAGS.load:
       raise cli.UsageError('--export_dir needs --load=<run>')
+    cli.writable_dir(FLAGS.export_dir, 'export_dir')
     print(f'wrote {train_lib.export_run(FLAGS.load, FLAGS.export_dir)}')
   if FLAGS.train:
+    if cfg.load is None:
+      cli.writable_dir(cfg.save_dir or train_lib.DEFAULT_SAVE_DIR, 'save_dir')
     run_dir = train_lib.train(cfg)
     print(f'trained model in {run_dir}', flush=True)
     cfg.load = cfg.load or run_dir

@@ -12,6 +12,7 @@ Two formats, both with a ``config.json`` beside the weights:
 import json
 import os
 import tempfile
+import zipfile
 from typing import Mapping, Optional
 
 import keras
@@ -55,8 +56,18 @@ def read_config(folder: str) -> dict:
   path = os.path.join(folder, CONFIG)
   if not os.path.exists(path):
     raise CheckpointError(f'no {CONFIG} in {folder!r}: not a checkpoint folder')
-  with open(path) as f:
-    return json.load(f)
+  try:
+    with open(path) as f:
+      config = json.load(f)
+  except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+    raise CheckpointError(f'{path}: unreadable ({e})') from None
+  if not isinstance(config, dict):
+    raise CheckpointError(f'{path}: not a config (a JSON object was expected)')
+  return config
+
+
+# What a damaged .npz or TF checkpoint raises when read.
+_READ_ERRORS = (zipfile.BadZipFile, EOFError, ValueError, OSError, KeyError, tf.errors.OpError)
 
 
 def check_config(saved: Mapping, wanted: Mapping, folder: str) -> None:
@@ -110,16 +121,21 @@ def import_weights(folder: str, models: Mapping[str, keras.Model],
   path = os.path.join(folder, WEIGHTS)
   if not os.path.exists(path):
     raise CheckpointError(f'no {WEIGHTS} in {folder!r}')
-  with np.load(path) as data:
-    for name, model in models.items():
-      for v in model.weights:
-        key = _var_key(name, v)
-        if key not in data:
-          raise CheckpointError(f'{folder!r} lacks variable {key}')
-        a = data[key]
-        if tuple(a.shape) != tuple(v.shape):
-          raise CheckpointError(f'{key}: checkpoint shape {a.shape}, model shape {tuple(v.shape)}')
-        v.assign(a.astype(np.float32))
+  try:
+    with np.load(path) as data:
+      for name, model in models.items():
+        for v in model.weights:
+          key = _var_key(name, v)
+          if key not in data:
+            raise CheckpointError(f'{path} lacks variable {key}: weights of another model?')
+          a = data[key]
+          if tuple(a.shape) != tuple(v.shape):
+            raise CheckpointError(f'{path}: {key} has shape {a.shape}, the model wants '
+                                  f'{tuple(v.shape)}')
+          v.assign(a.astype(np.float32))
+  except _READ_ERRORS as e:
+    raise CheckpointError(f'{path}: unreadable or truncated ({type(e).__name__}: '
+                          f'{str(e).splitlines()[0] if str(e) else ""})') from None
   return config
 
 
@@ -138,7 +154,7 @@ class TrainState:
     latest = self.manager.latest_checkpoint
     if latest is None:
       return False
-    self.checkpoint.restore(latest).expect_partial()
+    _restore(self.checkpoint, latest)
     return True
 
   def save(self) -> str:
@@ -162,8 +178,18 @@ def restore_models(folder: str, wanted: Optional[Mapping] = None,
   latest = tf.train.latest_checkpoint(os.path.join(folder, 'ckpt'))
   if latest is None:
     raise CheckpointError(f'no weights in {folder!r} (neither {WEIGHTS} nor ckpt/)')
-  tf.train.Checkpoint(**models).restore(latest).expect_partial()
+  _restore(tf.train.Checkpoint(**models), latest)
   return config
+
+
+def _restore(checkpoint: tf.train.Checkpoint, path: str) -> None:
+  """checkpoint.restore(path), with a damaged or foreign file as one CheckpointError."""
+  try:
+    checkpoint.restore(path).expect_partial()
+  except (*_READ_ERRORS, AssertionError) as e:
+    raise CheckpointError(f'{path}: unreadable, truncated or of another model '
+                          f'({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""})'
+                          ) from None
 
 
 def export_checked(folder: str, models: Mapping[str, keras.Model], config: Mapping,

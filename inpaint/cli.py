@@ -22,7 +22,8 @@ USER_ERRORS = (UsageError, data.DataError, ckpt.CheckpointError, OSError)
 
 
 def run_guarded(fn, *args, **kwargs):
-  """Calls fn; user errors become one line on stderr and exit code 2.
+  """Calls fn; user errors become one line on stderr and a non-zero exit code:
+  1 for an unusable checkpoint or export, 2 for everything else (flags, data, files).
 
   Set INPAINT_DEBUG=1 to see the traceback instead.
   """
@@ -33,7 +34,25 @@ def run_guarded(fn, *args, **kwargs):
       raise
     msg = str(e).splitlines()[0] if str(e) else type(e).__name__
     print(f'error: {msg}', file=sys.stderr, flush=True)
-    sys.exit(2)
+    sys.exit(1 if isinstance(e, ckpt.CheckpointError) else 2)
+
+
+def writable_dir(path: str, flag: str) -> str:
+  """Creates `path` if needed and checks that files can be written there, before any
+  work starts.
+
+  Raises:
+    UsageError: naming the flag and what is wrong.
+  """
+  if os.path.exists(path) and not os.path.isdir(path):
+    raise UsageError(f'--{flag}={path!r} is a file, not a folder')
+  try:
+    os.makedirs(path, exist_ok=True)
+  except OSError as e:
+    raise UsageError(f'--{flag}={path!r} cannot be created ({e.strerror})') from None
+  if not os.access(path, os.W_OK | os.X_OK):
+    raise UsageError(f'--{flag}={path!r} is not writable')
+  return path
 
 
 def require_positive(**values):

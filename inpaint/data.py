@@ -23,6 +23,9 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 from PIL import Image
+from PIL import ImageOps
+
+from masks import generate as mgen
 
 ENV_VAR = 'CARS_DATA_DIR'
 DEFAULT_DIR = os.path.join('.', 'data', 'stanford_cars')
@@ -50,6 +53,19 @@ def resolve_data_dir(data_dir: Optional[str] = None) -> str:
   if data_dir:
     return data_dir
   return os.environ.get(ENV_VAR) or DEFAULT_DIR
+
+
+def data_dir_given(data_dir: Optional[str] = None) -> bool:
+  """True when the user named a data location (--data_dir or $CARS_DATA_DIR): then a
+  missing dataset is an error, never a silent fallback."""
+  return bool(data_dir or os.environ.get(ENV_VAR))
+
+
+def open_rgb(path: str) -> Image.Image:
+  """Opens an image as displayed: EXIF orientation applied (phone photos), then RGB."""
+  with Image.open(path) as im:
+    im = ImageOps.exif_transpose(im)
+    return mgen.to_8bit(im).convert('RGB')
 
 
 def detect_layout(data_dir: str) -> str:
@@ -213,15 +229,15 @@ def load_image(path: str, img_size: int,
   warning naming the file) when the file cannot be read.
   """
   try:
-    with Image.open(path) as im:
-      im = im.convert('RGB')
-      if bbox is not None:
-        x1, y1, x2, y2 = bbox
-        # Devkit boxes are inclusive pixel coordinates; clamp to the image.
-        im = im.crop((max(0, x1), max(0, y1), min(im.width, x2 + 1),
-                      min(im.height, y2 + 1)))
-      im = im.resize((img_size, img_size), Image.BICUBIC)
-      return np.asarray(im, np.uint8)
+    if bbox is None:
+      im = open_rgb(path)
+    else:  # Devkit boxes are in the stored pixel grid: no EXIF rotation before the crop.
+      with Image.open(path) as raw:
+        im = raw.convert('RGB')
+      x1, y1, x2, y2 = bbox
+      # Devkit boxes are inclusive pixel coordinates; clamp to the image.
+      im = im.crop((max(0, x1), max(0, y1), min(im.width, x2 + 1), min(im.height, y2 + 1)))
+    return np.asarray(im.resize((img_size, img_size), Image.BICUBIC), np.uint8)
   except Exception as e:  # pylint: disable=broad-except
     logging.warning('skipping unreadable image %s (%s)', path, e)
     return None

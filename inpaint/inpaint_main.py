@@ -112,6 +112,7 @@ def config_from_flags() -> runlib.RunConfig:
 
 def run():
   rc = config_from_flags()
+  cli.writable_dir(rc.out_dir(), 'output_dir')
   if rc.reconstruct:
     runlib.reconstruct_layer(rc)
   elif rc.image:

@@ -84,9 +84,12 @@ def run():
   if FLAGS.export_dir:
     if not FLAGS.load_model:
       raise cli.UsageError('--export_dir needs --load_model=<run>')
+    cli.writable_dir(FLAGS.export_dir, 'export_dir')
     path = train_gan.export(train_gan.resolve_run(cfg, FLAGS.load_model), FLAGS.export_dir)
     print(f'wrote {path}')
   elif FLAGS.training:
+    if not FLAGS.load_model:
+      cli.writable_dir(train_gan.model_dir(cfg), 'dataset')
     run_dir = train_gan.train(cfg)
     print(f'checkpoints and samples in {run_dir}')
   else:

@@ -33,9 +33,14 @@ def main(argv):
     if FLAGS[name].value <= 0:
       _fail(f'--{name}={FLAGS[name].value} must be positive')
   out = FLAGS.out or f'masks_{FLAGS.mask_type}'
+  if os.path.exists(out) and not os.path.isdir(out):
+    _fail(f'--out={out!r} is a file, not a folder')
   masks = generate.make_masks(FLAGS.mask_type, FLAGS.num, FLAGS.img_size, FLAGS.seed)
-  for i, m in enumerate(masks):
-    generate.mask_to_png(m, os.path.join(out, f'mask_{i:04d}.png'))
+  try:
+    for i, m in enumerate(masks):
+      generate.mask_to_png(m, os.path.join(out, f'mask_{i:04d}.png'))
+  except OSError as e:
+    _fail(f'cannot write masks to {out!r}: {e.strerror or e}')
   print(f'wrote {len(masks)} {FLAGS.mask_type} masks to {out} '
         f'(white = fill, mean hole fraction {1 - masks.mean():.3f})')
 

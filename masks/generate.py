@@ -5,6 +5,7 @@ from typing import Optional
 
 import numpy as np
 from PIL import Image
+from PIL import ImageOps
 from scipy import ndimage
 
 MASK_TYPES = ('center', 'left', 'random', 'half', 'pattern')
@@ -74,6 +75,15 @@ def mask_to_png(mask: np.ndarray, path: str) -> str:
   return path
 
 
+def to_8bit(im: Image.Image) -> Image.Image:
+  """16-bit and float greyscale images scaled to 8 bits (PIL's convert would clip)."""
+  if im.mode in ('I;16', 'I;16B', 'I;16L', 'I', 'F'):
+    a = np.asarray(im, np.float64)
+    top = 65535.0 if im.mode.startswith('I;16') or a.max() > 255 else 255.0
+    return Image.fromarray(np.clip(np.round(a * 255.0 / top), 0, 255).astype(np.uint8), 'L')
+  return im
+
+
 def mask_from_png(path: str, size: Optional[tuple] = None) -> np.ndarray:
   """Reads a mask PNG (white = fill) into float32 [H, W], 1 = known.
 
@@ -84,13 +94,14 @@ def mask_from_png(path: str, size: Optional[tuple] = None) -> np.ndarray:
   Raises:
     OSError: unreadable file.
   """
-  with Image.open(path) as im:
-    im.load()
+  with Image.open(path) as raw:
+    raw.load()
+    im = ImageOps.exif_transpose(raw)  # Drawn on the displayed picture.
     if im.mode in ('RGBA', 'LA', 'PA') or (im.mode == 'P' and 'transparency' in im.info):
       rgba = im.convert('RGBA')
       black = Image.new('RGBA', rgba.size, (0, 0, 0, 255))
       im = Image.alpha_composite(black, rgba)
-    gray = im.convert('L')
+    gray = to_8bit(im).convert('L')
     if size is not None and gray.size != tuple(size):
       gray = gray.resize(tuple(size), Image.NEAREST)
     return (np.asarray(gray) < 128).astype(np.float32)

@@ -7,6 +7,7 @@ import csv
 import glob
 import json
 import os
+import sys
 from collections import defaultdict
 from typing import Dict, List, Tuple
 
@@ -19,8 +20,15 @@ def collect(results_dir: str) -> Dict[Tuple[str, str], List[dict]]:
   """{(method, mask_type): [per-image rows]} from every try*.json below results_dir."""
   groups = defaultdict(list)
   for path in sorted(glob.glob(os.path.join(results_dir, '**', 'try*.json'), recursive=True)):
-    with open(path) as f:
-      s = json.load(f)
+    try:
+      with open(path) as f:
+        s = json.load(f)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+      print(f'warning: skipping unreadable {path} ({e})', file=sys.stderr)
+      continue
+    if not isinstance(s, dict):
+      print(f'warning: skipping {path} (not an inpainting summary)', file=sys.stderr)
+      continue
     label = s.get('label') or s.get('method', '?')
     for row in s.get('images', []):
       if 'psnr' in row:

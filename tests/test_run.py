@@ -43,12 +43,17 @@ def test_dataset_job_writes_outputs(tiny_models, tmp_path, cropped_dir, method):
 
 def test_no_dataset_falls_back_to_generated(tiny_models, tmp_path, monkeypatch):
   monkeypatch.delenv('CARS_DATA_DIR', raising=False)
-  rc = _rc(tiny_models, tmp_path, data_dir=str(tmp_path / 'none'))
+  monkeypatch.chdir(tmp_path)  # No ./data/stanford_cars here, and no location was named.
+  rc = _rc(tiny_models, tmp_path)
   lines = []
   runlib.inpaint_dataset(rc, log=lines.append)
   assert 'GENERATED' in lines[0]
   with open(tmp_path / 'out' / 'try00.json') as f:
     assert json.load(f)['source'] == 'generated'
+  # A location the user named that holds no data is an error, not a silent fallback.
+  rc = _rc(tiny_models, tmp_path, data_dir=str(tmp_path / 'typo'))
+  with pytest.raises(runlib.data.DataError, match='typo'):
+    runlib.inpaint_dataset(rc, log=lines.append)
 
 
 def test_own_photo_keeps_every_pixel_outside_hole(tiny_models, tmp_path):
