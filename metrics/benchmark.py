@@ -178,6 +178,51 @@ def time_gan_step(width: float, variant: str, steps: int, diffaug: str = '') -> 
   return (time.perf_counter() - t) / steps
 
 
+def time_exemplar(n: int = 4) -> dict:
+  """Seconds per 64x64 image of the exemplar method, for each mask type."""
+  from inpaint import exemplar  # pylint: disable=import-outside-toplevel
+  from scipy import ndimage  # pylint: disable=import-outside-toplevel
+  rng = np.random.default_rng(0)
+  y = np.clip(ndimage.gaussian_filter(rng.uniform(-1, 1, (n, 64, 64, 3)), (0, 2, 2, 0)) * 3, -1, 1)
+  out = {}
+  for t in ('center', 'left', 'random'):
+    m = np.stack([mg.make_mask(t, 64, i) for i in range(n)])
+    t0 = time.perf_counter()
+    exemplar.complete_batch(y, m)
+    out[f'exemplar_s_per_image_{t}'] = (time.perf_counter() - t0) / n
+  return out
+
+
+def time_photo_blend() -> dict:
+  """photo_blend_here() in a fresh process, so that its peak memory is its own."""
+  import subprocess  # pylint: disable=import-outside-toplevel
+  import sys  # pylint: disable=import-outside-toplevel
+  code = 'import json; from metrics import benchmark; print(json.dumps(benchmark.photo_blend_here()))'
+  proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True)
+  return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def photo_blend_here(h: int = 3000, w: int = 4000, hole=(800, 2600, 1000, 3000)) -> dict:
+  """Pasting a 64x64 result back into a 12-megapixel photo with a 30% hole
+  (run.paste_back): seconds, the process's peak memory before and after."""
+  import resource  # pylint: disable=import-outside-toplevel
+  from inpaint import run as runlib  # pylint: disable=import-outside-toplevel
+  rng = np.random.default_rng(0)
+  photo = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+  small = rng.uniform(-1, 1, (64, 64, 3)).astype(np.float32)
+  mask = np.ones((h, w), np.float32)
+  mask[hole[0]:hole[1], hole[2]:hole[3]] = 0
+  before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+  t = time.perf_counter()
+  out = runlib.paste_back(photo, small, mask)
+  sec = time.perf_counter() - t
+  grow = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before
+  assert np.array_equal(out[mask > 0.5], photo[mask > 0.5])
+  return {'photo_megapixels': h * w / 1e6, 'hole_fraction': float(1 - mask.mean()),
+          'paste_back_seconds': sec, 'peak_rss_growth_mb': grow,
+          'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
 def time_training(widths=(0.5,), variants=('fp32',), steps=5) -> dict:
   out = {'dcgan_steps': []}
   for w in widths:
@@ -248,6 +293,14 @@ def run():
               f'loss {chk["loss_variant"]:.4g} vs {chk["loss_fp32"]:.4g}', flush=True)
   res['rows'] = rows
   res['blend'] = time_blend()
+  res['exemplar'] = time_exemplar()
+  print('exemplar, s per 64x64 image: ' + ', '.join(
+      f'{k.rsplit("_", 1)[1]} {v:.2f}' for k, v in res['exemplar'].items()), flush=True)
+  res['photo_blend'] = time_photo_blend()
+  pb = res['photo_blend']
+  print(f'12 MP photo, 30% hole, paste back: {pb["paste_back_seconds"]:.1f} s, peak memory '
+        f'+{pb["peak_rss_growth_mb"]:.0f} MB (process peak {pb["peak_rss_mb"]:.0f} MB, TensorFlow '
+        'imported)', flush=True)
   print('Poisson blend, ms per 64x64 image: ' +
         ', '.join(f'{k[9:]} {v:.1f}' for k, v in res['blend'].items()), flush=True)
   if FLAGS.training:
@@ -266,7 +319,8 @@ def run():
   for r in rows:
     print(f'| {r["method"]} | {r["loop"]} | {r["batch"]} | {r["sec_per_image"]:.2f} | '
           f'{r["gflops"]:.1f} | {100 * r["gflops"] / res["matmul_gflops_fp32"]:.0f}% |')
-  for k in ('target_semantic_b64_le_15s', 'speedup_vs_eager_semantic', 'training', 'blend'):
+  for k in ('target_semantic_b64_le_15s', 'speedup_vs_eager_semantic', 'training', 'blend',
+            'exemplar', 'photo_blend'):
     if k in res:
       print(f'{k}: {res[k]}')
   os.makedirs(os.path.dirname(os.path.abspath(FLAGS.json)), exist_ok=True)
