@@ -31,8 +31,12 @@ def save_png(path: str, image: np.ndarray) -> str:
   image = np.asarray(image)
   if image.dtype != np.uint8:
     image = data.to_uint8(image)
-  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-  Image.fromarray(image).save(path)
+  folder = os.path.dirname(os.path.abspath(path))
+  os.makedirs(folder, exist_ok=True)
+  # Written whole or not at all: an interrupted job leaves no half file behind.
+  tmp = os.path.join(folder, f'.tmp_{os.getpid()}_{os.path.basename(path)}')
+  Image.fromarray(image).save(tmp, format='PNG')
+  os.replace(tmp, path)
   return path
 
 

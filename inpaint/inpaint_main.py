@@ -32,7 +32,7 @@ flags.DEFINE_integer('img_size', 64, 'Image side in pixels.')
 flags.DEFINE_integer('iters', 1500, 'Optimization iterations.')
 flags.DEFINE_integer('num_try', 1, 'Number of batches to inpaint.')
 flags.DEFINE_integer('print_freq', 100, 'Print the losses every this many iterations.')
-flags.DEFINE_integer('sample_batch', 16, 'Images per batch.')
+flags.DEFINE_integer('sample_batch', 16, 'Images (or own photos) optimized together per batch.')
 flags.DEFINE_string('load_model', None, 'DCGAN run or export folder (default: the shipped '
                     'checkpoints/dcgan).')
 flags.DEFINE_integer('n_class', 196, 'Number of classes of the classifier.')
@@ -46,7 +46,9 @@ flags.DEFINE_integer('restarts', 1, 'Latent codes optimized per image (best one 
 flags.DEFINE_string('classifier_dir', None, 'GoogLeNet run or export folder (default: the '
                     'shipped checkpoints/googlenet).')
 flags.DEFINE_string('image', None, 'Own photo (file or folder) to inpaint; needs --mask.')
-flags.DEFINE_string('mask', None, 'Mask PNG for --image: white = fill, black = keep.')
+flags.DEFINE_string('mask', None, 'Mask PNG for --image (white = fill, black = keep), or a '
+                    'folder of masks named as the photos (<stem>.png or <stem>_mask.png).')
+flags.DEFINE_bool('overwrite', False, 'Redo photos whose output already exists (else skipped).')
 flags.DEFINE_string('reconstruct', None, 'Run the layer-reconstruction experiment on this '
                     'GoogLeNet layer instead of inpainting.')
 flags.DEFINE_integer('seed', 0, 'Seed of the image choice, the masks and z.')
@@ -116,7 +118,7 @@ def run():
   if rc.reconstruct:
     runlib.reconstruct_layer(rc)
   elif rc.image:
-    runlib.inpaint_photos(rc)
+    runlib.inpaint_photos(rc, overwrite=FLAGS.overwrite)
   else:
     runlib.inpaint_dataset(rc)
 

@@ -201,7 +201,7 @@ def write_outputs(out_dir: str, tag: str, y, m, g, result, originals_known: bool
 
 
 def inpaint_batch_full(rc: RunConfig, models: Optional[Models], y, m, writer=None, log=print,
-                       on_chunk=None) -> dict:
+                       on_chunk=None, z0=None) -> dict:
   """One batch with the configured method, in memory.
 
   Returns:
@@ -216,7 +216,8 @@ def inpaint_batch_full(rc: RunConfig, models: Optional[Models], y, m, writer=Non
     zeros = np.zeros(len(y))
     return {'g': fill, 'result': result, 'loss': zeros, 'terms': {}, 'seconds': time.time() - t,
             'iters_used': zeros, 'clip_frac': zeros}
-  out = models.inpainter(rc.engine).inpaint(y, m, writer=writer, log=log, on_chunk=on_chunk)
+  out = models.inpainter(rc.engine).inpaint(y, m, z0=z0, writer=writer, log=log,
+                                            on_chunk=on_chunk)
   out['result'] = blend_batch(y, out['g'], m, rc.is_blend)
   out['seconds'] = time.time() - t
   return out
@@ -355,39 +356,113 @@ def photo_mask(mask_path: str, width: int, height: int, log=print) -> np.ndarray
   return mgen.mask_from_png(mask_path, (width, height))
 
 
-def inpaint_photos(rc: RunConfig, log=print) -> List[str]:
-  """Own photos of any size: inpaint at img_size, paste only the hole back at full size.
+def pair_photos(image: str, mask: str, log=print) -> List[tuple]:
+  """(photo path, mask path) pairs.
+
+  A mask file applies to every photo; with a mask folder, each photo takes the mask
+  of the same stem (`car1.jpg` <- `car1.png`), or `<stem>_mask.<ext>`. A photo with
+  no mask gets one warning line and is left out.
+  """
+  paths = _photo_paths(image)
+  if not os.path.isdir(mask):
+    return [(p, mask) for p in paths]
+  by_stem = {}
+  for m in data._image_files(mask):  # pylint: disable=protected-access
+    stem = os.path.splitext(os.path.basename(m))[0]
+    by_stem.setdefault(stem, m)
+    if stem.endswith('_mask'):
+      by_stem.setdefault(stem[:-len('_mask')], m)
+  pairs = []
+  for p in paths:
+    stem = os.path.splitext(os.path.basename(p))[0]
+    if stem.endswith('_mask') and os.path.samefile(os.path.dirname(p), mask):
+      continue  # A mask living beside the photos is not a photo.
+    if stem in by_stem:
+      pairs.append((p, by_stem[stem]))
+    else:
+      log(f'warning: no mask for {p} in {mask} (looked for {stem}.* and {stem}_mask.*); skipped')
+  return pairs
+
+
+def _small_inputs(photo: np.ndarray, mask_full: np.ndarray, s: int):
+  """The photo at s x s in [-1, 1] and its mask (a small pixel is a hole if any part is)."""
+  hole_small = _resize(1.0 - mask_full, (s, s), Image.BOX) > 1e-6
+  y = data.to_float(np.asarray(Image.fromarray(photo).resize((s, s), Image.BICUBIC))).numpy()
+  return y, (~hole_small).astype(np.float32)
+
+
+def _photo_z0(rc: RunConfig, models: Optional[Models], n: int) -> Optional[np.ndarray]:
+  """Every photo starts from the same seeded codes, so a photo's result does not
+  depend on the batch it is in (rows: restart r of photo i at r * n + i)."""
+  if models is None:
+    return None
+  inp = models.inpainter(rc.engine)
+  per_photo = inp.initial_z(rc.engine.restarts)
+  return np.repeat(per_photo, n, axis=0)
+
+
+def inpaint_photos(rc: RunConfig, log=print, overwrite: bool = False) -> List[str]:
+  """Own photos of any size, in batches of rc.sample_batch: inpaint at img_size, paste
+  only the hole back at full resolution.
+
+  Photos whose output exists are skipped unless `overwrite` (a re-run finishes an
+  interrupted job); outputs are written whole or not at all. Only one batch of
+  photos is in memory at a time.
 
   Returns:
-    The paths of the full-resolution results.
+    The paths of the full-resolution results (skipped photos included).
   """
   if not rc.mask:
-    raise data.DataError('--image needs --mask=<png> (white = fill, black = keep)')
-  paths = _photo_paths(rc.image)
-  photos = [(p, ph) for p in paths for ph in [_read_photo(p)] if ph is not None]
-  if not photos:
-    raise data.DataError(f'--image={rc.image!r}: no readable image')
-  models = load_models(rc)
+    raise data.DataError('--image needs --mask=<png or folder> (white = fill, black = keep)')
+  if not os.path.exists(rc.mask):
+    raise data.DataError(f'--mask={rc.mask!r} does not exist')
+  pairs = pair_photos(rc.image, rc.mask, log)
+  if not pairs:
+    raise data.DataError(f'--mask={rc.mask!r}: no mask there for any photo of --image={rc.image!r}')
   out_dir = rc.out_dir()
+
+  def target(path):
+    return os.path.join(out_dir, f'{os.path.splitext(os.path.basename(path))[0]}_inpainted.png')
+
+  done = [target(p) for p, _ in pairs if not overwrite and os.path.exists(target(p))]
+  todo = [(p, m) for p, m in pairs if overwrite or not os.path.exists(target(p))]
+  if done:
+    log(f'{len(done)} photo(s) already inpainted in {out_dir}: skipped (--overwrite to redo)')
+  if not todo:
+    return done
+  models = load_models(rc)
   s = rc.img_size
-  results = []
-  for path, photo in photos:
-    h, w = photo.shape[:2]
-    mask_full = photo_mask(rc.mask, w, h, log)
-    # A small pixel is a hole if any part of it is: box-average the hole, then > 0.
-    hole_small = _resize(1.0 - mask_full, (s, s), Image.BOX) > 1e-6
-    m = (~hole_small).astype(np.float32)[None]
-    y = data.to_float(np.asarray(Image.fromarray(photo).resize((s, s), Image.BICUBIC)))[None]
-    y = y.numpy()
-    g, result, losses, terms, secs = inpaint_batch(rc, models, y, m, log=log)
-    name = os.path.splitext(os.path.basename(path))[0]
-    write_outputs(out_dir, name, y, m[0:1], g, result, False,
-                  {'method': rc.engine.method, 'source': path, 'seconds': secs},
-                  terms, losses)
-    full = paste_back(photo, result[0], mask_full)
-    out = imgs.save_png(os.path.join(out_dir, f'{name}_inpainted.png'), full)
-    log(f'{path}: {w}x{h}, hole {100 * (1 - mask_full.mean()):.1f}% -> {out} ({secs:.1f}s)')
-    results.append(out)
+  results, n_read, t0 = list(done), 0, time.time()
+  for b in range(0, len(todo), rc.sample_batch):
+    batch = []
+    for path, mask_path in todo[b:b + rc.sample_batch]:
+      photo = _read_photo(path)
+      if photo is None:
+        continue
+      mask_full = photo_mask(mask_path, photo.shape[1], photo.shape[0], log)
+      batch.append((path, photo, mask_full) + _small_inputs(photo, mask_full, s))
+    n_read += len(todo[b:b + rc.sample_batch])
+    if not batch:
+      continue
+    y = np.stack([x[3] for x in batch])
+    m = np.stack([x[4] for x in batch])
+    out = inpaint_batch_full(rc, models, y, m, log=log, z0=_photo_z0(rc, models, len(batch)))
+    for i, (path, photo, mask_full, _, _) in enumerate(batch):
+      name = os.path.splitext(os.path.basename(path))[0]
+      write_outputs(out_dir, name, y[i:i + 1], m[i:i + 1], out['g'][i:i + 1],
+                    out['result'][i:i + 1], False,
+                    {'method': rc.engine.method, 'source': path, 'seconds': out['seconds']},
+                    {k: v[i:i + 1] for k, v in out['terms'].items()}, out['loss'][i:i + 1])
+      full = paste_back(photo, out['result'][i], mask_full)
+      results.append(imgs.save_png(target(path), full))
+      h, w = mask_full.shape
+      log(f'{path}: {w}x{h}, hole {100 * (1 - mask_full.mean()):.1f}% -> {target(path)}')
+    left = len(todo) - n_read
+    eta = (time.time() - t0) / n_read * left
+    log(f'batch {b // rc.sample_batch + 1}/{-(-len(todo) // rc.sample_batch)}: '
+        f'{n_read} photo(s) done, {left} left, eta {eta:.0f}s')
+  if not results:
+    raise data.DataError(f'--image={rc.image!r}: no readable image')
   return results
 
 

@@ -75,11 +75,12 @@ def test_own_photo_keeps_every_pixel_outside_hole(tiny_models, tmp_path):
 
 def test_own_photo_bad_inputs(tiny_models, tmp_path):
   (tmp_path / 'empty.jpg').write_bytes(b'')
+  Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / 'm.png')
   rc = _rc(tiny_models, tmp_path, image=str(tmp_path / 'empty.jpg'), mask=str(tmp_path / 'm.png'))
   with pytest.raises(runlib.data.DataError, match='no readable image'):
     runlib.inpaint_photos(rc)
   Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / 'tiny.png')
-  rc.image = str(tmp_path / 'tiny.png')
+  rc.image, rc.mask = str(tmp_path / 'tiny.png'), str(tmp_path / 'missing.png')
   with pytest.raises(runlib.data.DataError, match='does not exist'):
     runlib.inpaint_photos(rc)
 
@@ -103,3 +104,48 @@ def test_tiny_photo_and_alpha_mask(tiny_models, tmp_path):
   keep = np.ones((8, 8), bool)
   keep[2:5, 3:7] = False
   assert got.shape == (8, 8, 3) and np.array_equal(got[keep], photo[keep])
+
+
+def test_photo_folders_pair_batch_and_resume(tiny_models, tmp_path):
+  photos, masks = tmp_path / 'photos', tmp_path / 'masks'
+  photos.mkdir()
+  masks.mkdir()
+  rng = np.random.default_rng(5)
+  sizes = {'a': (50, 70), 'b': (90, 40), 'c': (64, 64), 'nomask': (30, 30)}
+  for stem, (h, w) in sizes.items():
+    Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(photos / f'{stem}.png')
+  (photos / 'broken.jpg').write_text('not an image')
+  for stem, name in (('a', 'a.png'), ('b', 'b_mask.png'), ('c', 'c.png'), ('broken', 'broken.png')):
+    h, w = sizes.get(stem, (20, 20))
+    m = np.zeros((h, w), np.uint8)
+    m[h // 4:h // 2, w // 4:w // 2] = 255
+    Image.fromarray(m).save(masks / name)
+  lines = []
+  pairs = runlib.pair_photos(str(photos), str(masks), log=lines.append)
+  assert sorted(os.path.basename(p) for p, _ in pairs) == ['a.png', 'b.png', 'broken.jpg', 'c.png']
+  assert dict((os.path.basename(p), os.path.basename(m)) for p, m in pairs)['b.png'] == 'b_mask.png'
+  assert any('nomask.png' in l for l in lines)
+  rc = _rc(tiny_models, tmp_path, image=str(photos), mask=str(masks), engine={'method': 'yeh'})
+  rc.sample_batch = 2
+  lines.clear()
+  batched = runlib.inpaint_photos(rc, log=lines.append)
+  assert len(batched) == 3 and any('batch 2/2' in l and 'eta' in l for l in lines)
+  got = {os.path.basename(p): np.asarray(Image.open(p)) for p in batched}
+  # One photo at a time gives the same results (same z0 per photo, inference-mode networks).
+  for stem in ('a', 'b', 'c'):
+    one = _rc(tiny_models, tmp_path, image=str(photos / f'{stem}.png'),
+              mask=str(masks / ('b_mask.png' if stem == 'b' else f'{stem}.png')),
+              engine={'method': 'yeh'})
+    one.output_dir = str(tmp_path / f'one_{stem}')
+    [path] = runlib.inpaint_photos(one, log=lambda s: None)
+    diff = np.abs(np.asarray(Image.open(path), np.int16) - got[f'{stem}_inpainted.png'])
+    assert diff.max() <= 1, stem
+  # A re-run skips what exists; --overwrite redoes it.
+  before = os.path.getmtime(batched[0])
+  lines.clear()
+  again = runlib.inpaint_photos(rc, log=lines.append)
+  assert sorted(again) == sorted(batched)
+  assert any('3 photo(s) already inpainted' in l for l in lines)
+  assert os.path.getmtime(batched[0]) == before
+  runlib.inpaint_photos(rc, log=lambda s: None, overwrite=True)
+  assert os.path.getmtime(batched[0]) >= before
