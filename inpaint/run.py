@@ -414,6 +414,7 @@ def inpaint_photos(rc: RunConfig, log=print, overwrite: bool = False) -> List[st
   """
   if not rc.mask:
     raise data.DataError('--image needs --mask=<png or folder> (white = fill, black = keep)')
+  _photo_paths(rc.image)  # The photo's own error first.
   if not os.path.exists(rc.mask):
     raise data.DataError(f'--mask={rc.mask!r} does not exist')
   pairs = pair_photos(rc.image, rc.mask, log)

@@ -15,7 +15,6 @@ from inpaint import data
 from inpaint import engine
 from inpaint import run as runlib
 from masks import generate as mg
-from tests.test_cli import _run
 
 
 def _rc(tiny_models, tmp_path, image, mask, **kw):
@@ -143,20 +142,40 @@ def test_truncated_or_foreign_checkpoints_raise_one_error(tiny_models, tmp_path)
     train_lib.load_inference(str(tmp_path / 'cfg'))
 
 
-def test_commands_end_in_one_line_with_the_right_code(tiny_models, tmp_path):
+def test_commands_end_in_one_line_with_the_right_code(tiny_models, tmp_path, cropped_dir):
+  import subprocess
+  import sys
+  from tests.test_cli import ROOT
   bad = _truncated_copy(tiny_models['dcgan'], tmp_path / 'bad')
+  (tmp_path / 'file.txt').write_text('x')
+  run_dir = tmp_path / 'cars' / 'model' / 'run1'
+  os.makedirs(run_dir / 'ckpt')
+  (run_dir / 'config.json').write_text('{"arch": "dcgan", "width": 0.0625}')
+  (run_dir / 'ckpt' / 'checkpoint').write_text('model_checkpoint_path: "ckpt-2"\n')
+  (run_dir / 'ckpt' / 'ckpt-2.index').write_bytes(b'\x00' * 10)  # A damaged checkpoint.
   cases = [
       (('inpaint.inpaint_main', f'--load_model={bad}', '--method=yeh'), 1, 'weights.npz'),
       (('inpaint.inpaint_main', '--data_dir=/no/such/folder', '--method=biharmonic'), 2,
        '/no/such/folder'),
       (('inpaint.inpaint_main', f'--output_dir={tmp_path / "file.txt"}', '--method=biharmonic'),
        2, 'is a file'),
+      (('inpaint.main', '--training', '--load_model=run1', '--width=0.0625', '--iters=3',
+        f'--data_dir={cropped_dir}'), 1, 'ckpt-2'),
+      (('inpaint.main', f'--load_model={bad}'), 1, 'weights.npz'),
       (('googlenet.train', '--eval', f'--load={bad}'), 1, 'bad'),
+      (('metrics.fd_main', f'--load_model={bad}'), 1, 'weights.npz'),
+      (('metrics.sweep', '--grid=lambda_bogus=1'), 2, 'lambda_bogus'),
+      (('metrics.measure_errors', f'--results_dir={tmp_path / "file.txt"}'), 2, 'not a folder'),
       (('masks', f'--out={tmp_path / "file.txt"}'), 2, 'is a file'),
   ]
-  (tmp_path / 'file.txt').write_text('x')
-  for args, code, word in cases:
-    proc = _run(*args, cwd=str(tmp_path))
-    lines = [l for l in proc.stderr.splitlines() if l.startswith('error:')]
-    assert proc.returncode == code and len(lines) == 1, (args, proc.stderr[-1500:])
-    assert 'Traceback' not in proc.stderr and word in lines[0], (args, lines)
+  env = {**os.environ, 'PYTHONPATH': ROOT}
+  env.pop('INPAINT_DEBUG', None)
+  # All at once: each command mostly waits for TensorFlow to import.
+  procs = [subprocess.Popen([sys.executable, '-m', *args], cwd=str(tmp_path), env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+           for args, _, _ in cases]
+  for (args, code, word), proc in zip(cases, procs):
+    _, err = proc.communicate(timeout=300)
+    lines = [l for l in err.splitlines() if l.startswith('error:')]
+    assert proc.returncode == code and len(lines) == 1, (args, err[-1500:])
+    assert 'Traceback' not in err and word in lines[0], (args, lines)
