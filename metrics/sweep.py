@@ -19,6 +19,8 @@ from metrics import sweeping
 FLAGS = flags.FLAGS
 flags.DEFINE_multi_string('grid', [], 'setting=v1,v2,... (any engine setting, or mask_type); '
                           'repeat for a cartesian product.')
+flags.DEFINE_multi_string('point', [], 'One point besides the grid: setting=value;setting=value '
+                          '(repeat for more points).')
 flags.DEFINE_multi_string('set', [], 'setting=value applied to every point (e.g. iters=400).')
 flags.DEFINE_string('mask_type', 'left', 'Mask type when the grid has no mask_type.')
 flags.DEFINE_integer('num', 32, 'Images per point (from the tune half of val).')
@@ -34,10 +36,14 @@ def run():
   cli.require_choice('mask_type', FLAGS.mask_type, mgen.MASK_TYPES)
   try:
     grid = sweeping.parse_grid(FLAGS.grid)
+    extra = [sweeping.parse_point(p) for p in FLAGS.point]
     fixed = {k: v[0] for k, v in sweeping.parse_grid(FLAGS.set).items()}
   except ValueError as e:
     raise cli.UsageError(str(e)) from None
-  for m in grid.get('mask_type', []) + [fixed.pop('mask_type', FLAGS.mask_type)]:
+  if not grid and not extra:
+    raise cli.UsageError('nothing to sweep: give --grid=setting=v1,v2 and/or --point=...')
+  for m in (grid.get('mask_type', []) + [p['mask_type'] for p in extra if 'mask_type' in p] +
+            [fixed.pop('mask_type', FLAGS.mask_type)]):
     cli.require_choice('mask_type', m, mgen.MASK_TYPES)
   eng = dataclasses.replace(engine.Config(), seed=FLAGS.seed, **fixed)
   try:
@@ -47,7 +53,7 @@ def run():
   base = runlib.RunConfig(engine=eng, data_dir=FLAGS.data_dir, split='val', subset='tune',
                           mask_type=FLAGS.mask_type, load_model=FLAGS.load_model,
                           classifier_dir=FLAGS.classifier_dir, seed=FLAGS.seed)
-  rows = sweeping.sweep(grid, base, FLAGS.num, FLAGS.out + '.csv')
+  rows = sweeping.sweep(grid, base, FLAGS.num, FLAGS.out + '.csv', extra_points=extra)
   with open(FLAGS.out + '.md', 'w') as f:
     f.write(sweeping.markdown(rows))
   print(sweeping.markdown(rows))

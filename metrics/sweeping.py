@@ -61,9 +61,16 @@ def parse_grid(specs: Iterable[str]) -> Dict[str, List]:
 
 
 def points(grid: Dict[str, List]) -> List[Dict]:
-  """The cartesian product of the grid, in a stable order."""
+  """The cartesian product of the grid, in a stable order (no grid: no point)."""
+  if not grid:
+    return []
   names = list(grid)
   return [dict(zip(names, combo)) for combo in itertools.product(*(grid[n] for n in names))]
+
+
+def parse_point(spec: str) -> Dict:
+  """'method=yeh;nsize=63' -> {'method': 'yeh', 'nsize': 63} (one point, ';' between settings)."""
+  return {k: v[0] for k, v in parse_grid([p for p in spec.split(';') if p.strip()]).items()}
 
 
 def point_name(point: Dict) -> str:
@@ -88,11 +95,13 @@ def _mean_row(name: str, mask_type: str, per_image: List[dict], out: dict, secs:
 
 
 def sweep(grid: Dict[str, List], base: runlib.RunConfig, num: int, csv_path: str,
-          log=print) -> List[dict]:
-  """Runs every grid point (skipping those already in csv_path) on the tune subset.
+          log=print, extra_points: Sequence[Dict] = ()) -> List[dict]:
+  """Runs every grid point and extra point (skipping those already in csv_path) on the
+  tune subset.
 
   Args:
     grid: {setting: [values]} (engine.Config fields, plus mask_type).
+    extra_points: single points ({setting: value}) run besides the grid.
     base: the settings every point starts from; its subset must be 'tune'.
     num: images per point.
     csv_path: the resumable table.
@@ -105,8 +114,12 @@ def sweep(grid: Dict[str, List], base: runlib.RunConfig, num: int, csv_path: str
                      'numbers must come from images that were not used for tuning')
   rows = read_rows(csv_path)
   done = {(r['point'], r['mask_type']) for r in rows}
-  todo = [p for p in points(grid)
-          if (point_name(p), p.get('mask_type', base.mask_type)) not in done]
+  todo = []
+  for p in points(grid) + list(extra_points):
+    key = (point_name(p), p.get('mask_type', base.mask_type))
+    if key not in done:
+      done.add(key)
+      todo.append(p)
   log(f'{len(todo)} point(s) to run, {len(rows)} already in {csv_path}')
   images: Dict[str, Tuple] = {}
   models = None

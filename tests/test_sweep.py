@@ -27,6 +27,8 @@ def test_parse_grid_types_and_errors():
     sweeping.parse_grid(['lambda_semm=1'])
   with pytest.raises(ValueError, match='boolean'):
     sweeping.parse_grid(['use_weighted_mask=maybe'])
+  assert sweeping.parse_point('method=yeh;nsize=63') == {'method': 'yeh', 'nsize': 63}
+  assert sweeping.points({}) == []
 
 
 def test_sweep_runs_resumes_and_refuses_report(tiny_models, cropped_dir, tmp_path):
@@ -37,7 +39,8 @@ def test_sweep_runs_resumes_and_refuses_report(tiny_models, cropped_dir, tmp_pat
   grid = sweeping.parse_grid(['method=yeh,biharmonic', 'lamb=0,0.1'])
   path = str(tmp_path / 'sweep.csv')
   lines = []
-  rows = sweeping.sweep(grid, base, 3, path, log=lines.append)
+  rows = sweeping.sweep(grid, base, 3, path, log=lines.append,
+                        extra_points=[{'method': 'yeh', 'lamb': 0.0}])  # Already in the grid.
   assert len(rows) == 4 and 'eta' in lines[-1]
   holes = [float(r['psnr_hole']) for r in rows]
   assert holes == sorted(holes, reverse=True) and all(np.isfinite(holes))
