@@ -16,8 +16,7 @@ from inpaint import data
 from inpaint import tb
 
 AUX_WEIGHT = 0.3
-SHIPPED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                       'checkpoints', 'googlenet')
+SHIPPED = ckpt.shipped('googlenet')
 
 
 @dataclasses.dataclass

@@ -20,6 +20,15 @@ import numpy as np
 import tensorflow as tf
 
 CONFIG = 'config.json'
+# The one place that knows where the shipped weights live: <repo>/checkpoints/<name>.
+SHIPPED_ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                            'checkpoints')
+
+
+def shipped(name: str) -> str:
+  """The folder of a shipped model: 'dcgan', 'googlenet' or 'fd_reference'."""
+  return os.path.join(SHIPPED_ROOT, name)
+
 WEIGHTS = 'weights.npz'
 # Config keys that decide the architecture; a mismatch makes weights unloadable.
 ARCH_KEYS = ('arch', 'width', 'img_size', 'z_dim', 'n_class')

@@ -8,8 +8,6 @@ from absl import logging
 from inpaint import ckpt
 from inpaint import data
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHIPPED_DIR = os.path.join(REPO_ROOT, 'checkpoints')
 
 
 class UsageError(ValueError):

@@ -16,8 +16,7 @@ from inpaint import diffaug
 from inpaint import images as imgs
 from inpaint import tb
 
-SHIPPED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                       'checkpoints', 'dcgan')
+SHIPPED = ckpt.shipped('dcgan')
 
 
 @dataclasses.dataclass

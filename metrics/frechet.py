@@ -5,7 +5,6 @@ shipped when FD was first reported), so that FD values stay comparable while the
 shipped classifier improves. `python -m metrics.fd_main` prints them.
 """
 
-import os
 
 from typing import Optional
 
@@ -14,10 +13,10 @@ import scipy.linalg
 import tensorflow as tf
 
 from googlenet import model as gmodel
+from inpaint import ckpt
 from inpaint import data
 
-REFERENCE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                         'checkpoints', 'fd_reference')
+REFERENCE = ckpt.shipped('fd_reference')
 
 
 def pooled_features(net, images: np.ndarray, batch_size: int = 250) -> np.ndarray:

@@ -75,7 +75,7 @@ def parse_point(spec: str) -> Dict:
 
 def point_name(point: Dict) -> str:
   return ' '.join(f'{k}={v:g}' if isinstance(v, float) else f'{k}={v}'
-                  for k, v in point.items() if k not in RUN_KEYS) or 'base'
+                  for k, v in sorted(point.items()) if k not in RUN_KEYS) or 'base'
 
 
 def _mean_row(name: str, mask_type: str, per_image: List[dict], out: dict, secs: float) -> dict:
