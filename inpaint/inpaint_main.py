@@ -14,24 +14,26 @@ from inpaint import run as runlib
 from masks import generate as mgen
 
 FLAGS = flags.FLAGS
+# Flag defaults come from the engine's config: one place for every default.
+_D = engine.Config()
 flags.DEFINE_integer('gpu_index', 0, 'Kept for compatibility; this port runs on CPU or the default device.')
 flags.DEFINE_string('dataset', 'cars', 'Dataset name; outputs go to <dataset>/inpaint/<mask_type>/.')
 flags.DEFINE_string('classifier', 'googlenet', 'Classifier of the semantic losses (googlenet).')
-flags.DEFINE_float('learning_rate', 0.01, 'Learning rate of the latent optimization.')
-flags.DEFINE_float('momentum', 0.9, 'Nesterov momentum.')
+flags.DEFINE_float('learning_rate', _D.learning_rate, 'Learning rate of the latent optimization.')
+flags.DEFINE_float('momentum', _D.momentum, 'Nesterov momentum.')
 flags.DEFINE_integer('z_dim', 100, 'Latent size.')
-flags.DEFINE_float('lamb', 0.003, 'Weight of the prior loss (D on G(z)).')
+flags.DEFINE_float('lamb', _D.lamb, 'Weight of the prior loss (D on G(z)).')
 flags.DEFINE_bool('is_blend', True, 'Poisson-blend G(z) into the image.')
-flags.DEFINE_float('lambda_sem', 1e5, 'Weight of the semantic (GoogLeNet feature) loss.')
-flags.DEFINE_string('layer', 'inception_4b', 'First GoogLeNet layer of the semantic loss.')
-flags.DEFINE_string('layer_2', 'inception_3b', 'Second GoogLeNet layer of the semantic loss.')
-flags.DEFINE_float('lambda_cat', 1e6, 'Weight of the categorical (symmetric KL) loss.')
-flags.DEFINE_float('lambda_inp', 3.0, 'Weight of the inpainting loss (D on the composite).')
+flags.DEFINE_float('lambda_sem', _D.lambda_sem, 'Weight of the semantic (GoogLeNet feature) loss.')
+flags.DEFINE_string('layer', _D.layer, 'First GoogLeNet layer of the semantic loss.')
+flags.DEFINE_string('layer_2', _D.layer_2, 'Second GoogLeNet layer of the semantic loss.')
+flags.DEFINE_float('lambda_cat', _D.lambda_cat, 'Weight of the categorical (symmetric KL) loss.')
+flags.DEFINE_float('lambda_inp', _D.lambda_inp, 'Weight of the inpainting loss (D on the composite).')
 flags.DEFINE_string('mask_type', 'center', f'One of {", ".join(mgen.MASK_TYPES)}.')
 flags.DEFINE_integer('img_size', 64, 'Image side in pixels.')
-flags.DEFINE_integer('iters', 1500, 'Optimization iterations.')
+flags.DEFINE_integer('iters', _D.iters, 'Optimization iterations.')
 flags.DEFINE_integer('num_try', 1, 'Number of batches to inpaint.')
-flags.DEFINE_integer('print_freq', 100, 'Print the losses every this many iterations.')
+flags.DEFINE_integer('print_freq', _D.print_freq, 'Print the losses every this many iterations.')
 flags.DEFINE_integer('sample_batch', 16, 'Images (or own photos) optimized together per batch.')
 flags.DEFINE_string('load_model', None, 'DCGAN run or export folder (default: the shipped '
                     'checkpoints/dcgan).')
@@ -40,9 +42,9 @@ flags.DEFINE_string('data_dir', None, 'Stanford Cars folder (default $CARS_DATA_
                     './data/stanford_cars).')
 flags.DEFINE_string('split', 'val', 'Which images to inpaint: train | val | all.')
 flags.DEFINE_string('output_dir', None, 'Output folder (default <dataset>/inpaint/<mask_type>/).')
-flags.DEFINE_string('method', 'semantic', f'One of {", ".join(engine.METHODS)}.')
-flags.DEFINE_string('optimizer', 'nesterov', f'One of {", ".join(engine.OPTIMIZERS)}.')
-flags.DEFINE_integer('restarts', 1, 'Latent codes optimized per image (best one kept).')
+flags.DEFINE_string('method', _D.method, f'One of {", ".join(engine.METHODS)}.')
+flags.DEFINE_string('optimizer', _D.optimizer, f'One of {", ".join(engine.OPTIMIZERS)}.')
+flags.DEFINE_integer('restarts', _D.restarts, 'Latent codes optimized per image (best one kept).')
 flags.DEFINE_string('classifier_dir', None, 'GoogLeNet run or export folder (default: the '
                     'shipped checkpoints/googlenet).')
 flags.DEFINE_string('image', None, 'Own photo (file or folder) to inpaint; needs --mask.')
@@ -55,18 +57,18 @@ flags.DEFINE_integer('seed', 0, 'Seed of the image choice, the masks and z.')
 flags.DEFINE_bool('jit_compile', False, 'Compile the loop with XLA.')
 flags.DEFINE_string('compute_dtype', 'float32', f'Network compute dtype: '
                     f'{", ".join(engine.COMPUTE_DTYPES)} (losses stay float32).')
-flags.DEFINE_integer('nsize', 7, 'Window side of Yeh\'s context weighting (the seed: 7).')
-flags.DEFINE_bool('use_weighted_mask', True, 'Weight known pixels by the missing pixels '
+flags.DEFINE_integer('nsize', _D.nsize, 'Window side of Yeh\'s context weighting (the seed: 7).')
+flags.DEFINE_bool('use_weighted_mask', _D.use_weighted_mask, 'Weight known pixels by the missing pixels '
                   'around them (Yeh); false: plain L1 on every known pixel.')
-flags.DEFINE_string('z_init', 'uniform', f'Initial z: {", ".join(engine.Z_INITS)} (normal = '
+flags.DEFINE_string('z_init', _D.z_init, f'Initial z: {", ".join(engine.Z_INITS)} (normal = '
                     'the seed\'s np.random.randn, clipped to [-1, 1]).')
-flags.DEFINE_string('semantic_input', 'composite', 'What the semantic term compares: composite '
+flags.DEFINE_string('semantic_input', _D.semantic_input, 'What the semantic term compares: composite '
                     '(the seed: features of G(z) vs of the composite) | masked (features of the '
                     'known pixels of G(z) vs of the image).')
-flags.DEFINE_float('sem_known_frac', 0.0, 'Keep only feature positions whose share of known '
+flags.DEFINE_float('sem_known_frac', _D.sem_known_frac, 'Keep only feature positions whose share of known '
                    'pixels is at least this (0 = all, the seed).')
-flags.DEFINE_float('early_stop_tol', 0.0, 'Relative loss improvement that counts as progress.')
-flags.DEFINE_integer('early_stop_patience', 0, 'Stop an image after this many iterations '
+flags.DEFINE_float('early_stop_tol', _D.early_stop_tol, 'Relative loss improvement that counts as progress.')
+flags.DEFINE_integer('early_stop_patience', _D.early_stop_patience, 'Stop an image after this many iterations '
                      'without progress (0 = run all --iters).')
 
 

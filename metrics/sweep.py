@@ -7,6 +7,7 @@ by hole PSNR. See metrics.sweeping. This file only parses flags.
 """
 
 import dataclasses
+import os
 
 from absl import flags
 
@@ -29,9 +30,28 @@ flags.DEFINE_string('data_dir', None, 'Stanford Cars folder (default $CARS_DATA_
 flags.DEFINE_string('load_model', None, 'DCGAN folder (default: shipped).')
 flags.DEFINE_string('classifier_dir', None, 'GoogLeNet folder (default: shipped).')
 flags.DEFINE_string('out', 'results/sweep', 'Output prefix (.csv, .md).')
+flags.DEFINE_list('merge', [], 'Instead of running: join these sweep CSVs (e.g. halves run on '
+                  'two cores) into --out.csv and --out.md.')
 
 
 def run():
+  if FLAGS.merge:
+    rows = []
+    for path in FLAGS.merge:
+      if not os.path.exists(path):
+        raise cli.UsageError(f'--merge: {path!r} does not exist')
+      rows += sweeping.read_rows(path)
+    rows.sort(key=lambda r: (r['mask_type'], -float(r['psnr_hole'])))
+    sweeping.write_rows(rows, FLAGS.out + '.csv')
+  else:
+    rows = _sweep()
+  with open(FLAGS.out + '.md', 'w') as f:
+    f.write(sweeping.markdown(rows))
+  print(sweeping.markdown(rows))
+  print(f'wrote {FLAGS.out}.csv and {FLAGS.out}.md')
+
+
+def _sweep():
   cli.require_positive(num=FLAGS.num)
   cli.require_choice('mask_type', FLAGS.mask_type, mgen.MASK_TYPES)
   try:
@@ -53,11 +73,7 @@ def run():
   base = runlib.RunConfig(engine=eng, data_dir=FLAGS.data_dir, split='val', subset='tune',
                           mask_type=FLAGS.mask_type, load_model=FLAGS.load_model,
                           classifier_dir=FLAGS.classifier_dir, seed=FLAGS.seed)
-  rows = sweeping.sweep(grid, base, FLAGS.num, FLAGS.out + '.csv', extra_points=extra)
-  with open(FLAGS.out + '.md', 'w') as f:
-    f.write(sweeping.markdown(rows))
-  print(sweeping.markdown(rows))
-  print(f'wrote {FLAGS.out}.csv and {FLAGS.out}.md')
+  return sweeping.sweep(grid, base, FLAGS.num, FLAGS.out + '.csv', extra_points=extra)
 
 
 if __name__ == '__main__':
