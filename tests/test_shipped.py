@@ -29,12 +29,15 @@ def test_shipped_weights_are_lean_and_load():
   assert d(x, training=False).shape == (16, 1)
   net = gtrain.load_inference()
   assert net.output_shape == (None, 196)
+  ref = gtrain.load_inference(ckpt.shipped('fd_reference'))  # The frozen FD network loads.
+  img = np.zeros((1, 64, 64, 3), np.float32)
+  assert not np.allclose(ref(img).numpy(), net(img).numpy())  # ... and is not the new one.
 
 
 @pytest.mark.skipif(not (HAVE_NET and HAVE_DATA), reason='needs the shipped GoogLeNet and $CARS_DATA_DIR')
 def test_shipped_googlenet_clears_the_bar_on_val():
   top1, top5, n = gtrain.evaluate(gtrain.Config(eval_split='val'))
-  assert n > 500 and top1 >= 0.30 and top5 >= top1
+  assert n > 500 and top1 >= 0.45 and top5 >= top1  # Shipped: 0.495 (0.412 before).
 
 
 @pytest.mark.skipif(not (HAVE_GAN and HAVE_NET and HAVE_DATA), reason='needs shipped models and data')
