@@ -57,7 +57,8 @@ flags.DEFINE_integer('seed', 0, 'Seed of the image choice, the masks and z.')
 flags.DEFINE_bool('jit_compile', False, 'Compile the loop with XLA.')
 flags.DEFINE_string('compute_dtype', 'float32', f'Network compute dtype: '
                     f'{", ".join(engine.COMPUTE_DTYPES)} (losses stay float32).')
-flags.DEFINE_integer('nsize', _D.nsize, 'Window side of Yeh\'s context weighting (the seed: 7).')
+flags.DEFINE_integer('nsize', _D.nsize, 'Window side of Yeh\'s context weighting (default: 63 '
+                     'for semantic, 7 for yeh as published; the seed: 7).')
 flags.DEFINE_bool('use_weighted_mask', _D.use_weighted_mask, 'Weight known pixels by the missing pixels '
                   'around them (Yeh); false: plain L1 on every known pixel.')
 flags.DEFINE_string('z_init', _D.z_init, f'Initial z: {", ".join(engine.Z_INITS)} (normal = '
@@ -81,7 +82,8 @@ def config_from_flags() -> runlib.RunConfig:
   cli.require_choice('compute_dtype', FLAGS.compute_dtype, engine.COMPUTE_DTYPES)
   cli.require_choice('z_init', FLAGS.z_init, engine.Z_INITS)
   cli.require_choice('semantic_input', FLAGS.semantic_input, engine.SEMANTIC_INPUTS)
-  cli.require_positive(nsize=FLAGS.nsize)
+  if FLAGS.nsize is not None:
+    cli.require_positive(nsize=FLAGS.nsize)
   if not 0 <= FLAGS.sem_known_frac <= 1:
     raise cli.UsageError(f'--sem_known_frac={FLAGS.sem_known_frac} must be in [0, 1]')
   for name in ('layer', 'layer_2') + (('reconstruct',) if FLAGS.reconstruct else ()):

@@ -27,6 +27,8 @@ COLUMNS = (('point', 'mask_type', 'n') + errors.NAMES + TERM_COLUMNS +
 
 
 def _parse_value(field: dataclasses.Field, text: str):
+  if field.default is None:  # Optional[int] settings such as nsize.
+    return int(float(text))
   kind = field.type if isinstance(field.type, type) else type(field.default)
   if kind is bool:
     if text.lower() in ('1', 'true', 'yes'):

@@ -99,7 +99,7 @@ def test_loop_lowers_loss_and_keeps_best(nets):
   inp = engine.Inpainter(g_net, d_net, c_net, cfg)
   z0 = inp.initial_z(3)
   m4 = tf.constant(m[..., None])
-  w = engine.weighted_mask(m4)
+  w = engine.weighted_mask(m4, cfg.context_window())  # The window the loop uses.
   start, _, _ = inp.loss_terms(tf.constant(z0), tf.constant(y), m4, w)
   lines = []
   out = inp.inpaint(y, m, z0=z0, log=lines.append)
@@ -154,6 +154,13 @@ def test_nan_loss_keeps_a_result(nets):
   out = inp.inpaint(y, m, log=lambda s: None)
   assert out['nan'].tolist() == [True, False]
   assert np.isfinite(out['g']).all()
+
+
+def test_context_window_defaults():
+  assert engine.Config().context_window() == 63  # Semantic: the sweep's best.
+  assert engine.Config(method='yeh').context_window() == 7  # Yeh as published.
+  assert engine.Config(method='yeh', nsize=31).context_window() == 31
+  assert engine.Config(**engine.SEED).context_window() == 7
 
 
 def test_config_validation():
