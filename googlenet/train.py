@@ -12,8 +12,10 @@ from absl import flags
 from googlenet import train_lib
 from inpaint import cli
 from inpaint import data
+from inpaint import distribute
 
 FLAGS = flags.FLAGS
+cli.define_strategy_flags()
 flags.DEFINE_bool('train', False, 'Train a model.')
 flags.DEFINE_bool('eval', False, 'Evaluate: prints "top1=<float> top5=<float> n=<int>".')
 flags.DEFINE_bool('predict', False, 'Predict the classes of --images.')
@@ -76,6 +78,7 @@ def config_from_flags() -> train_lib.Config:
 
 def run():
   cfg = config_from_flags()
+  strategy = cli.make_strategy(FLAGS.strategy, FLAGS.cpu_devices)
   if not (FLAGS.train or FLAGS.eval or FLAGS.predict or FLAGS.export_dir):
     # Bare command: train with the recipe (resuming the newest run), then evaluate.
     FLAGS.train = FLAGS.eval = True
@@ -91,7 +94,9 @@ def run():
   if FLAGS.train:
     if cfg.load is None:
       cli.writable_dir(cfg.save_dir or train_lib.DEFAULT_SAVE_DIR, 'save_dir')
-    run_dir = train_lib.train(cfg)
+    run_dir = train_lib.train(cfg, strategy)
+    if not distribute.is_chief(strategy):
+      return  # The chief evaluates and reports.
     print(f'trained model in {run_dir}', flush=True)
     cfg.load = cfg.load or run_dir
   if FLAGS.eval:

@@ -1,6 +1,7 @@
 """GoogLeNet training, evaluation and prediction on Stanford Cars."""
 
 import dataclasses
+import functools
 import math
 import os
 import time
@@ -13,6 +14,7 @@ import tensorflow as tf
 from googlenet import model as gmodel
 from inpaint import ckpt
 from inpaint import data
+from inpaint import distribute
 from inpaint import tb
 
 AUX_WEIGHT = 0.3
@@ -82,19 +84,27 @@ def learning_rate(cfg: Config, epoch: int) -> float:
 class Trainer:
   """Owns the model, the optimizer and the compiled train step."""
 
-  def __init__(self, cfg: Config):
+  def __init__(self, cfg: Config, strategy: Optional[tf.distribute.Strategy] = None):
     self.cfg = cfg
-    self.model = gmodel.build_googlenet(cfg.n_class, cfg.img_size, cfg.width,
-                                        cfg.keep_prob, aux=True)
-    self.optimizer = keras.optimizers.Adam(learning_rate=cfg.lr)
-    self.optimizer.build(self.model.trainable_variables)
+    self.strategy = strategy or tf.distribute.get_strategy()
+    with self.strategy.scope():  # Weights and optimizer slots become mirrored variables.
+      self.model = gmodel.build_googlenet(cfg.n_class, cfg.img_size, cfg.width,
+                                          cfg.keep_prob, aux=True)
+      if distribute.sync_bn(self.strategy):
+        distribute.sync_batch_norm(self.model)
+      self.optimizer = keras.optimizers.Adam(learning_rate=cfg.lr)
+      self.optimizer.build(self.model.trainable_variables)
     self.kernels = [v for v in self.model.trainable_variables if 'kernel' in v.path]
+    # Per image: each replica sums its images' losses and divides by the global batch.
     self.loss_fn = keras.losses.CategoricalCrossentropy(
-        from_logits=True, label_smoothing=cfg.label_smoothing)
+        from_logits=True, label_smoothing=cfg.label_smoothing, reduction=None)
+    # Outside the strategy: mixing is drawn once, on the global batch.
     self.rng = tf.random.Generator.from_seed(cfg.seed + 1)
 
   def _ce(self, targets, logits):
-    return self.loss_fn(targets, logits)
+    """This replica's share of the global batch's mean cross-entropy."""
+    n = tf.distribute.get_replica_context().num_replicas_in_sync
+    return tf.reduce_mean(self.loss_fn(targets, logits)) / n
 
   def _beta(self, alpha):
     """One draw of Beta(alpha, alpha), from two gamma draws (seeded by self.rng)."""
@@ -138,20 +148,27 @@ class Trainer:
 
   @tf.function
   def train_step(self, images, labels):
-    """images [B, S, S, 3] in [-1, 1], labels [B] int -> (loss, top1 accuracy)."""
+    """images [B, S, S, 3] in [-1, 1], labels [B] int (the global batch) -> (loss, top1
+    accuracy) of the batch."""
     targets = tf.one_hot(labels, self.cfg.n_class)
     images, targets = self.mix(images, targets)
+    ce, acc = self.strategy.run(self._replica_step, args=(images, targets, labels))
+    total = lambda v: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None)
+    return total(ce), total(acc)
+
+  def _replica_step(self, images, targets, labels):
+    images, targets, labels = (distribute.local(t) for t in (images, targets, labels))
+    n = tf.distribute.get_replica_context().num_replicas_in_sync
     with tf.GradientTape() as tape:
       logits, aux1, aux2 = self.model(images, training=True)
       ce = self._ce(targets, logits)
       loss = ce + AUX_WEIGHT * (self._ce(targets, aux1) + self._ce(targets, aux2))
-      # L2 weight decay as the TF1 original: wd * sum(w^2) / 2.
-      loss += self.cfg.weight_decay * tf.add_n([tf.nn.l2_loss(k) for k in self.kernels])
+      # L2 weight decay as the TF1 original: wd * sum(w^2) / 2 (shared by the replicas).
+      loss += self.cfg.weight_decay * tf.add_n([tf.nn.l2_loss(k) for k in self.kernels]) / n
     grads = tape.gradient(loss, self.model.trainable_variables)
     self.optimizer.apply_gradients(zip(grads, self.model.trainable_variables))
-    acc = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32),
-                                          labels), tf.float32))
-    return ce, acc
+    hits = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), labels), tf.float32)
+    return ce, tf.reduce_mean(hits) / tf.cast(n, tf.float32)
 
 
 DEFAULT_SAVE_DIR = 'googlenet_runs'
@@ -174,8 +191,13 @@ def latest_run(save_dir: Optional[str] = None) -> Optional[str]:
   return os.path.join(root, runs[-1]) if runs else None
 
 
-def train(cfg: Config) -> str:
+def train(cfg: Config, strategy: Optional[tf.distribute.Strategy] = None) -> str:
   """Trains (resuming from cfg.load when given) and exports the inference weights.
+
+  Args:
+    cfg: the settings; cfg.bsize is the global batch.
+    strategy: a tf.distribute strategy (inpaint.distribute.make); default: one device.
+      Only the chief writes the run folder.
 
   Returns:
     The run folder; its `export/` subfolder holds the lean weights.
@@ -185,23 +207,30 @@ def train(cfg: Config) -> str:
     raise data.DataError('GoogLeNet training needs labelled images (class folders or devkit)')
   if labels.max() >= cfg.n_class:
     raise data.DataError(f'labels go up to {labels.max()}, but --n_class={cfg.n_class}')
-  trainer = Trainer(cfg)
+  trainer = Trainer(cfg, strategy)
+  chief = distribute.is_chief(trainer.strategy)
+  batch = min(cfg.bsize, len(images))
+  distribute.check_batch(trainer.strategy, batch, 'bsize')
   run_dir = _run_dir(cfg)
-  state = ckpt.TrainState(run_dir, model=trainer.model, optimizer=trainer.optimizer,
-                          rng=trainer.rng)
+  scratch = distribute.write_dir(trainer.strategy, run_dir)
+  state = ckpt.TrainState(run_dir, save_folder=scratch, model=trainer.model,
+                          optimizer=trainer.optimizer, rng=trainer.rng)
   if cfg.load:
     saved = ckpt.read_config(run_dir)
     ckpt.check_config(saved, arch_config(cfg), run_dir)
     if not state.restore():
       raise ckpt.CheckpointError(f'no checkpoint to resume in {run_dir!r}')
-  ckpt.write_config(run_dir, {**arch_config(cfg), **dataclasses.asdict(cfg)})
+  if chief:
+    ckpt.write_config(run_dir, {**arch_config(cfg), **dataclasses.asdict(cfg)})
+  say = functools.partial(print, flush=True) if chief else lambda *a, **k: None
   steps_per_epoch = max(1, len(images) // cfg.bsize)
   epoch = int(state.step.numpy())  # The step variable counts epochs here.
-  print(f'{"continue" if epoch else "start"} training at epoch {epoch} of {cfg.maxepoch} in '
-        f'{run_dir} ({len(images)} images, {steps_per_epoch} steps per epoch)', flush=True)
-  ds = iter(data.train_dataset(images, labels, min(cfg.bsize, len(images)), cfg.seed + epoch,
+  say(f'{"continue" if epoch else "start"} training at epoch {epoch} of {cfg.maxepoch} in '
+      f'{run_dir} ({len(images)} images, {steps_per_epoch} steps per epoch, '
+      f'{distribute.replicas(trainer.strategy)} replica(s))')
+  ds = iter(data.train_dataset(images, labels, batch, cfg.seed + epoch,
                                strong=cfg.strong_augment))
-  writer = tf.summary.create_file_writer(os.path.join(run_dir, 'logs'))
+  writer = tf.summary.create_file_writer(os.path.join(scratch, 'logs'))
   while epoch < cfg.maxepoch:
     trainer.optimizer.learning_rate.assign(learning_rate(cfg, epoch))
     t0 = time.time()
@@ -219,11 +248,12 @@ def train(cfg: Config) -> str:
     tb.scalars(writer, epoch, {'train/loss': np.mean(losses), 'train/top1': np.mean(accs),
                                'train/seconds_per_epoch': dt})
     eta = int(dt * (cfg.maxepoch - epoch))
-    print(f'epoch {epoch}/{cfg.maxepoch} loss={np.mean(losses):.4f} '
-          f'train_top1={np.mean(accs):.4f} lr={learning_rate(cfg, epoch - 1):.2e} '
-          f'time={dt:.1f}s eta={eta // 60}m{eta % 60:02d}s', flush=True)
-  export_dir = os.path.join(run_dir, 'export')
-  export(trainer.model, cfg, export_dir)
+    say(f'epoch {epoch}/{cfg.maxepoch} loss={np.mean(losses):.4f} '
+        f'train_top1={np.mean(accs):.4f} lr={learning_rate(cfg, epoch - 1):.2e} '
+        f'time={dt:.1f}s eta={eta // 60}m{eta % 60:02d}s')
+  distribute.drop_write_dir(trainer.strategy, scratch)
+  if chief:
+    export(trainer.model, cfg, os.path.join(run_dir, 'export'))
   return run_dir
 
 

@@ -151,16 +151,19 @@ def import_weights(folder: str, models: Mapping[str, keras.Model],
 class TrainState:
   """Step counter + models + optimizers in one resumable tf.train.Checkpoint."""
 
-  def __init__(self, folder: str, max_to_keep: int = 3, **objects):
+  def __init__(self, folder: str, max_to_keep: int = 3, save_folder: Optional[str] = None,
+               **objects):
+    """Restores from folder/ckpt; saves there too, or to save_folder/ckpt when given
+    (a multi-worker run's non-chief workers save to a scratch folder)."""
     self.folder = folder
     self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name='step')
     self.checkpoint = tf.train.Checkpoint(step=self.step, **objects)
     self.manager = tf.train.CheckpointManager(
-        self.checkpoint, os.path.join(folder, 'ckpt'), max_to_keep=max_to_keep)
+        self.checkpoint, os.path.join(save_folder or folder, 'ckpt'), max_to_keep=max_to_keep)
 
   def restore(self) -> bool:
     """Restores the latest checkpoint if there is one; True when restored."""
-    latest = self.manager.latest_checkpoint
+    latest = tf.train.latest_checkpoint(os.path.join(self.folder, 'ckpt'))
     if latest is None:
       return False
     _restore(self.checkpoint, latest)

@@ -7,6 +7,7 @@ from absl import logging
 
 from inpaint import ckpt
 from inpaint import data
+from inpaint import distribute
 
 
 
@@ -62,6 +63,26 @@ def require_positive(**values):
 def require_choice(name, value, choices):
   if value not in choices:
     raise UsageError(f'--{name}={value!r} is not valid; choose one of {", ".join(choices)}')
+
+
+def define_strategy_flags():
+  """--strategy and --cpu_devices, for the entry points that can run distributed."""
+  from absl import flags  # pylint: disable=import-outside-toplevel
+  flags.DEFINE_string('strategy', 'default', 'default (one device) | mirrored (all local GPUs, '
+                      'else all logical CPUs) | multi_worker (hosts from TF_CONFIG).')
+  flags.DEFINE_integer('cpu_devices', 0, 'Split the CPU into this many logical devices, e.g. '
+                       f'to try --strategy=mirrored without GPUs (default ${distribute.CPU_DEVICES_ENV}).')
+
+
+def make_strategy(name: str, cpu_devices: int = 0):
+  """distribute.make with flag errors as UsageError; call before any TensorFlow work."""
+  require_choice('strategy', name, distribute.STRATEGIES)
+  if cpu_devices < 0:
+    raise UsageError(f'--cpu_devices={cpu_devices} must not be negative')
+  try:
+    return distribute.make(name, cpu_devices)
+  except ValueError as e:
+    raise UsageError(str(e)) from None
 
 
 def start(run):

@@ -23,6 +23,7 @@ not improved by a relative early_stop_tol within early_stop_patience iterations
 stops moving; the batch ends when all have stopped.
 """
 
+import contextlib
 import dataclasses
 import time
 from typing import Callable, Dict, NamedTuple, Optional
@@ -33,6 +34,7 @@ import tensorflow as tf
 from absl import logging
 
 from googlenet import model as gmodel
+from inpaint import distribute
 from inpaint import tb
 
 METHODS = ('semantic', 'yeh', 'biharmonic', 'exemplar')
@@ -205,17 +207,23 @@ def _f32(t):
   return tf.cast(t, tf.float32)
 
 
-def with_compute_dtype(model: Optional[keras.Model], dtype: str) -> Optional[keras.Model]:
-  """A copy of `model` computing in `dtype` (weights kept in float32), or model itself."""
-  if model is None or dtype == 'float32':
+def with_compute_dtype(model: Optional[keras.Model], dtype: str,
+                       strategy: Optional[tf.distribute.Strategy] = None
+                       ) -> Optional[keras.Model]:
+  """A copy of `model` computing in `dtype` (weights kept in float32) and, under a
+  strategy with several replicas, with its weights mirrored on every replica's
+  device; or model itself when neither applies."""
+  spread = distribute.replicas(strategy) > 1
+  if model is None or (dtype == 'float32' and not spread):
     return model
   policy = 'mixed_bfloat16' if dtype == 'bfloat16' else dtype
 
   def clone(layer):
     return layer.__class__.from_config({**layer.get_config(), 'dtype': policy})
 
-  copy = keras.models.clone_model(model, clone_function=clone)
-  copy.set_weights(model.get_weights())
+  with (strategy.scope() if spread else contextlib.nullcontext()):
+    copy = keras.models.clone_model(model, clone_function=clone)
+    copy.set_weights(model.get_weights())
   return copy
 
 
@@ -227,19 +235,26 @@ class Inpainter:
     discriminator: [N, S, S, 3] -> logit [N, 1]; needed when lamb or lambda_inp > 0.
     classifier: GoogLeNet (image -> logits); needed when lambda_sem or lambda_cat > 0.
     cfg: the settings.
+    strategy: optional tf.distribute strategy; the batch's rows are split over its
+      replicas (each keeps the best of its own rows), then gathered in order.
   """
 
   warn_all_missing = True
 
   def __init__(self, generator: keras.Model, discriminator: Optional[keras.Model],
-               classifier: Optional[keras.Model], cfg: Config):
+               classifier: Optional[keras.Model], cfg: Config,
+               strategy: Optional[tf.distribute.Strategy] = None):
     cfg.validate()
     if cfg.method in ('biharmonic', 'exemplar'):
       raise ValueError(f'the {cfg.method} method needs no Inpainter; use baseline.fill')
     self.cfg = cfg
-    generator = with_compute_dtype(generator, cfg.compute_dtype)
-    discriminator = with_compute_dtype(discriminator, cfg.compute_dtype)
-    classifier = with_compute_dtype(classifier, cfg.compute_dtype)
+    self.strategy = strategy or tf.distribute.get_strategy()
+    self.replicas = distribute.replicas(self.strategy)
+    if self.replicas > 1 and cfg.jit_compile:
+      raise ValueError('jit_compile runs on one device; use --strategy=default with it')
+    generator = with_compute_dtype(generator, cfg.compute_dtype, self.strategy)
+    discriminator = with_compute_dtype(discriminator, cfg.compute_dtype, self.strategy)
+    classifier = with_compute_dtype(classifier, cfg.compute_dtype, self.strategy)
     self.generator = generator
     self.z_dim = generator.input_shape[-1]
     self.w = {k: v for k, v in cfg.weights().items() if v > 0}
@@ -253,7 +268,8 @@ class Inpainter:
       layers = [cfg.layer, cfg.layer_2] if 'semantic' in self.w else []
       self.layers = list(dict.fromkeys(layers))
       self.features = gmodel.feature_model(classifier, self.layers)
-    self._chunk = tf.function(self._run_chunk, jit_compile=cfg.jit_compile, reduce_retracing=True)
+    chunk = self._run_chunk if self.replicas == 1 else self._run_chunk_replicated
+    self._chunk = tf.function(chunk, jit_compile=cfg.jit_compile, reduce_retracing=True)
 
   # ---- losses -------------------------------------------------------------
 
@@ -336,9 +352,10 @@ class Inpainter:
                        s2=tf.where(a, s2, st.s2))
 
   def _active(self, st: LoopState) -> tf.Tensor:
-    if self.cfg.early_stop_patience <= 0:
-      return tf.ones_like(st.stale, tf.bool)
-    return st.stale < self.cfg.early_stop_patience
+    # Always computed from the state: a constant all-true mask here made the loop
+    # hang under MirroredStrategy (TF 2.21, two logical CPUs).
+    patience = self.cfg.early_stop_patience if self.cfg.early_stop_patience > 0 else 2**31 - 1
+    return st.stale < patience
 
   def _run_chunk(self, st: LoopState, y, m, w, n_steps) -> LoopState:
     """Runs up to n_steps optimization steps; everything stays in the graph.
@@ -375,6 +392,21 @@ class Inpainter:
       return i + 1, st._replace(it=st.it + 1)
 
     return tf.while_loop(cond, body, (tf.constant(0), st))[1]
+
+  def _run_chunk_replicated(self, st: LoopState, y, m, w, n_steps) -> LoopState:
+    """_run_chunk on each replica's contiguous block of rows, gathered back in order."""
+
+    def replica(st, y, m, w):
+      rows = {k: distribute.local(v) for k, v in st._asdict().items() if k != 'it'}
+      return self._run_chunk(LoopState(it=st.it, **rows), distribute.local(y),
+                             distribute.local(m), distribute.local(w), n_steps)
+
+    out = self.strategy.run(replica, args=(st, y, m, w))
+    rows = {k: self.strategy.gather(v, axis=0) for k, v in out._asdict().items() if k != 'it'}
+    # Replicas whose rows all stopped early ran fewer iterations: the most counts.
+    it = tf.reduce_max(self.strategy.gather(
+        self.strategy.run(lambda i: i[None], args=(out.it,)), axis=0))
+    return LoopState(it=it, **rows)
 
   def initial_z(self, n: int, seed: Optional[int] = None) -> np.ndarray:
     """Seeded initial codes [n, z_dim]: U(-1, 1), or N(0, 1) clipped to [-1, 1]
@@ -417,6 +449,13 @@ class Inpainter:
       z0 = self.initial_z(n * r)
     if z0.shape != (n * r, self.z_dim):
       raise ValueError(f'z0 has shape {z0.shape}, expected {(n * r, self.z_dim)}')
+    if n % self.replicas:  # Pad with copies of the first image so the rows split evenly.
+      k = self.replicas - n % self.replicas
+      zp = np.concatenate([z0.reshape(r, n, -1), np.repeat(z0.reshape(r, n, -1)[:, :1], k, 1)], 1)
+      out = self.inpaint(tf.concat([y, tf.repeat(y[:1], k, 0)], 0),
+                         tf.concat([m, tf.repeat(m[:1], k, 0)], 0), zp.reshape(r * (n + k), -1),
+                         writer, log, on_chunk and (lambda res: on_chunk(_first(res, n))))
+      return _first(out, n)
     t0 = time.time()
     if bool(tf.reduce_all(m > 0.5)):  # Nothing to fill: the input is the answer.
       zeros = np.zeros(n, np.float32)
@@ -482,6 +521,12 @@ class Inpainter:
             'seconds': time.time() - t0, 'iters': done,
             'iters_used': tf.gather(st.used, rows).numpy(),
             'clip_frac': np.mean(np.abs(zb) >= 1.0 - 1e-6, axis=1), 'nan': nan}
+
+
+def _first(result: dict, n: int) -> dict:
+  """The first n images of an inpaint() result (drops padding rows)."""
+  return {k: (_first(v, n) if isinstance(v, dict) else
+              v[:n] if isinstance(v, np.ndarray) and v.ndim else v) for k, v in result.items()}
 
 
 def reconstruct(generator: keras.Model, classifier: keras.Model, layer: str,

@@ -8,6 +8,7 @@ from absl import flags
 
 from googlenet import model as gmodel
 from inpaint import cli
+from inpaint import distribute
 from inpaint import data
 from inpaint import engine
 from inpaint import run as runlib
@@ -71,6 +72,7 @@ flags.DEFINE_float('sem_known_frac', _D.sem_known_frac, 'Keep only feature posit
 flags.DEFINE_float('early_stop_tol', _D.early_stop_tol, 'Relative loss improvement that counts as progress.')
 flags.DEFINE_integer('early_stop_patience', _D.early_stop_patience, 'Stop an image after this many iterations '
                      'without progress (0 = run all --iters).')
+cli.define_strategy_flags()
 
 
 def config_from_flags() -> runlib.RunConfig:
@@ -118,13 +120,18 @@ def config_from_flags() -> runlib.RunConfig:
 
 def run():
   rc = config_from_flags()
+  strategy = cli.make_strategy(FLAGS.strategy, FLAGS.cpu_devices)
   cli.writable_dir(rc.out_dir(), 'output_dir')
+  if not distribute.is_chief(strategy):
+    # Every worker computes its share; only the chief's outputs are kept.
+    rc.output_dir = distribute.write_dir(strategy, rc.out_dir())
   if rc.reconstruct:
     runlib.reconstruct_layer(rc)
   elif rc.image:
-    runlib.inpaint_photos(rc, overwrite=FLAGS.overwrite)
+    runlib.inpaint_photos(rc, overwrite=FLAGS.overwrite, strategy=strategy)
   else:
-    runlib.inpaint_dataset(rc)
+    runlib.inpaint_dataset(rc, strategy=strategy)
+  distribute.drop_write_dir(strategy, rc.out_dir())
 
 
 if __name__ == '__main__':

@@ -9,6 +9,7 @@ from absl import flags
 from inpaint import cli
 from inpaint import data
 from inpaint import diffaug
+from inpaint import distribute
 from inpaint import train_gan
 
 FLAGS = flags.FLAGS
@@ -44,8 +45,11 @@ flags.DEFINE_float('d_learning_rate', None, 'Discriminator learning rate (two ti
 flags.DEFINE_string('compute_dtype', 'float32', 'float32 | mixed_bfloat16 (bf16 compute, '
                     'float32 variables).')
 flags.DEFINE_bool('jit_compile', False, 'Compile the train step with XLA.')
+flags.DEFINE_string('init_from', None, 'Start a new run from the G and D weights of this '
+                    'export or run folder (e.g. checkpoints/dcgan); optimizers start fresh.')
 flags.DEFINE_string('export_dir', None, 'Write the lean weights of --load_model (G + D, fp16, '
                     'no optimizer state) to this folder, e.g. checkpoints/dcgan.')
+cli.define_strategy_flags()
 
 
 def config_from_flags() -> train_gan.Config:
@@ -76,11 +80,13 @@ def config_from_flags() -> train_gan.Config:
       load_model=FLAGS.load_model, img_size=FLAGS.img_size, width=FLAGS.width,
       seed=FLAGS.seed, split=FLAGS.split, limit=FLAGS.limit, diffaug=FLAGS.diffaug,
       ema_decay=FLAGS.ema_decay, d_learning_rate=FLAGS.d_learning_rate,
-      compute_dtype=FLAGS.compute_dtype, jit_compile=FLAGS.jit_compile)
+      compute_dtype=FLAGS.compute_dtype, jit_compile=FLAGS.jit_compile,
+      init_from=FLAGS.init_from)
 
 
 def run():
   cfg = config_from_flags()
+  strategy = cli.make_strategy(FLAGS.strategy, FLAGS.cpu_devices) if FLAGS.training else None
   if FLAGS.export_dir:
     if not FLAGS.load_model:
       raise cli.UsageError('--export_dir needs --load_model=<run>')
@@ -90,8 +96,9 @@ def run():
   elif FLAGS.training:
     if not FLAGS.load_model:
       cli.writable_dir(train_gan.model_dir(cfg), 'dataset')
-    run_dir = train_gan.train(cfg)
-    print(f'checkpoints and samples in {run_dir}')
+    run_dir = train_gan.train(cfg, strategy)
+    if distribute.is_chief(strategy):
+      print(f'checkpoints and samples in {run_dir}')
   else:
     train_gan.sample(cfg)
 

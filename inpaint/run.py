@@ -68,7 +68,8 @@ class RunConfig:
 class Models:
   """The networks one job needs, loaded once."""
 
-  def __init__(self, rc: RunConfig, need_gan=True, need_classifier=True):
+  def __init__(self, rc: RunConfig, need_gan=True, need_classifier=True, strategy=None):
+    self.strategy = strategy
     self.generator = self.discriminator = self.classifier = None
     if need_gan:
       folder = train_gan.resolve_run(train_gan.Config(dataset=rc.dataset), rc.load_model)
@@ -98,7 +99,7 @@ class Models:
     """One Inpainter per distinct config, so its compiled loop is traced once for all tries."""
     if self._inpainter is None or self._inpainter.cfg != cfg:
       self._inpainter = engine_lib.Inpainter(self.generator, self.discriminator,
-                                             self.classifier, cfg)
+                                             self.classifier, cfg, self.strategy)
     return self._inpainter
 
 
@@ -229,24 +230,24 @@ def inpaint_batch(rc: RunConfig, models: Optional[Models], y, m, writer=None, lo
   return out['g'], out['result'], out['loss'], out['terms'], out['seconds']
 
 
-def load_models(rc: RunConfig) -> Optional[Models]:
+def load_models(rc: RunConfig, strategy=None) -> Optional[Models]:
   if rc.engine.method in NO_GAN_METHODS:
     return None
-  return Models(rc, need_gan=True, need_classifier=needs_classifier(rc.engine))
+  return Models(rc, need_gan=True, need_classifier=needs_classifier(rc.engine), strategy=strategy)
 
 
-def inpaint_dataset(rc: RunConfig, log=print) -> List[dict]:
+def inpaint_dataset(rc: RunConfig, log=print, strategy=None) -> List[dict]:
   """num_try batches of sample_batch images from the data (or from G when there is none).
 
   Returns:
     One summary dict per try (also written as JSON into rc.out_dir()).
   """
-  models = load_models(rc)
+  models = load_models(rc, strategy)
   n = rc.num_try * rc.sample_batch
   y_all, real = pick_images(rc, n, log)
   if y_all is None:
     if models is None:
-      models = Models(rc, need_gan=True, need_classifier=False)
+      models = Models(rc, need_gan=True, need_classifier=False, strategy=strategy)
     y_all = generated_images(models.generator, n, rc.z_dim, rc.seed)
   m_all = make_masks(rc.mask_type, n, rc.img_size, rc.seed)
   out_dir = rc.out_dir()
@@ -401,7 +402,8 @@ def _photo_z0(rc: RunConfig, models: Optional[Models], n: int) -> Optional[np.nd
   return np.repeat(per_photo, n, axis=0)
 
 
-def inpaint_photos(rc: RunConfig, log=print, overwrite: bool = False) -> List[str]:
+def inpaint_photos(rc: RunConfig, log=print, overwrite: bool = False,
+                   strategy=None) -> List[str]:
   """Own photos of any size, in batches of rc.sample_batch: inpaint at img_size, paste
   only the hole back at full resolution.
 
@@ -431,7 +433,7 @@ def inpaint_photos(rc: RunConfig, log=print, overwrite: bool = False) -> List[st
     log(f'{len(done)} photo(s) already inpainted in {out_dir}: skipped (--overwrite to redo)')
   if not todo:
     return done
-  models = load_models(rc)
+  models = load_models(rc, strategy)
   s = rc.img_size
   results, n_read, t0 = list(done), 0, time.time()
   for b in range(0, len(todo), rc.sample_batch):

@@ -1,6 +1,7 @@
 """DCGAN training and sampling (the seed's `main.py --training`)."""
 
 import dataclasses
+import functools
 import os
 import time
 from typing import Optional
@@ -13,6 +14,7 @@ from inpaint import ckpt
 from inpaint import data
 from inpaint import dcgan
 from inpaint import diffaug
+from inpaint import distribute
 from inpaint import images as imgs
 from inpaint import tb
 
@@ -46,6 +48,7 @@ class Config:
   d_learning_rate: Optional[float] = None  # Two-time-scale: D's own learning rate.
   compute_dtype: str = 'float32'  # or 'mixed_bfloat16' (variables stay float32).
   jit_compile: bool = False  # XLA for the train step.
+  init_from: Optional[str] = None  # Export or run whose G and D start a new run.
 
 
 def arch_config(cfg) -> dict:
@@ -95,24 +98,31 @@ class GAN:
   export and so FD and inpainting use.
   """
 
-  def __init__(self, cfg):
+  def __init__(self, cfg, strategy: Optional[tf.distribute.Strategy] = None):
     self.cfg = cfg
-    self.generator, self.discriminator = _build_models(cfg)
+    self.strategy = strategy or tf.distribute.get_strategy()
+    if bool(getattr(cfg, 'jit_compile', False)) and distribute.replicas(self.strategy) > 1:
+      raise ValueError('jit_compile runs on one device; use --strategy=default with it')
     lr, beta1 = getattr(cfg, 'learning_rate', 2e-4), getattr(cfg, 'beta1', 0.5)
     d_lr = getattr(cfg, 'd_learning_rate', None) or lr
-    self.g_opt = keras.optimizers.Adam(lr, beta_1=beta1)
-    self.d_opt = keras.optimizers.Adam(d_lr, beta_1=beta1)
-    self.g_opt.build(self.generator.trainable_variables)
-    self.d_opt.build(self.discriminator.trainable_variables)
-    self.rng = tf.random.Generator.from_seed(getattr(cfg, 'seed', 0))
-    self.policy = diffaug.parse_policy(getattr(cfg, 'diffaug', ''))
     self.ema_decay = float(getattr(cfg, 'ema_decay', 0.0))
     self.generator_ema = None
-    self.ema_updates = tf.Variable(0, dtype=tf.int64, trainable=False, name='ema_updates')
-    if self.ema_decay > 0:
-      self.generator_ema = dcgan.build_generator(cfg.z_dim, cfg.img_size, cfg.width)
-      for e, w in zip(self.generator_ema.weights, self.generator.weights):
-        e.assign(w)
+    with self.strategy.scope():  # Models and optimizer slots become mirrored variables.
+      self.generator, self.discriminator = _build_models(cfg)
+      if distribute.sync_bn(self.strategy):
+        distribute.sync_batch_norm(self.generator, self.discriminator)
+      self.g_opt = keras.optimizers.Adam(lr, beta_1=beta1)
+      self.d_opt = keras.optimizers.Adam(d_lr, beta_1=beta1)
+      self.g_opt.build(self.generator.trainable_variables)
+      self.d_opt.build(self.discriminator.trainable_variables)
+      self.ema_updates = tf.Variable(0, dtype=tf.int64, trainable=False, name='ema_updates')
+      if self.ema_decay > 0:
+        self.generator_ema = dcgan.build_generator(cfg.z_dim, cfg.img_size, cfg.width)
+        for e, w in zip(self.generator_ema.weights, self.generator.weights):
+          e.assign(w)
+    # Outside the strategy: every draw is made once, on the global batch.
+    self.rng = tf.random.Generator.from_seed(getattr(cfg, 'seed', 0))
+    self.policy = diffaug.parse_policy(getattr(cfg, 'diffaug', ''))
     self.train_step = tf.function(self._train_step,
                                   jit_compile=bool(getattr(cfg, 'jit_compile', False)))
 
@@ -128,9 +138,9 @@ class GAN:
     """The generator to sample from: the EMA copy when there is one."""
     return self.generator_ema if self.generator_ema is not None else self.generator
 
-  def _d(self, images):
+  def _d(self, images, aug):
     """D's logits (float32) on DiffAugment-ed images (unchanged without a policy)."""
-    images = diffaug.diff_augment(tf.cast(images, tf.float32), self.policy, self.rng)
+    images = diffaug.apply(tf.cast(images, tf.float32), aug, self.policy)
     return tf.cast(self.discriminator(images, training=True), tf.float32)
 
   def _update_ema(self):
@@ -143,32 +153,41 @@ class GAN:
 
   @staticmethod
   def _bce(logits, label):
+    """This replica's share of the global batch's mean BCE (replicas' shares sum to it)."""
+    n = tf.distribute.get_replica_context().num_replicas_in_sync
     return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
-        labels=tf.fill(tf.shape(logits), label), logits=logits))
-
-  def _g_loss(self, z):
-    fake = self.generator(z, training=True)
-    return self._bce(self._d(fake), 1.0)
+        labels=tf.fill(tf.shape(logits), label), logits=logits)) / n
 
   def _train_step(self, real):
-    """real [B, S, S, 3] in [-1, 1] -> (d_loss, g_loss).
+    """real [B, S, S, 3] in [-1, 1] (the global batch) -> (d_loss, g_loss).
 
     D once, then G twice on the same z, as the original ("to make sure that
-    d_loss does not go to zero"); then the EMA of G, when enabled.
+    d_loss does not go to zero"); then the EMA of G, when enabled. z and the
+    augmentations are drawn here for the global batch; replicas take slices.
     """
-    z = sample_z(self.rng, tf.shape(real)[0], self.cfg.z_dim)
+    b = tf.shape(real)[0]
+    z = sample_z(self.rng, b, self.cfg.z_dim)
+    # One augmentation per D call: real and fake in the D step, fake in each G step.
+    augs = [diffaug.draw(self.rng, b, self.cfg.img_size, self.policy) for _ in range(4)]
+    d_loss, g_loss = self.strategy.run(self._replica_step, args=(real, z, augs))
+    if self.generator_ema is not None:
+      self._update_ema()
+    total = lambda v: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None)
+    return total(d_loss), total(g_loss)
+
+  def _replica_step(self, real, z, augs):
+    real, z = distribute.local(real), distribute.local(z)
+    augs = tf.nest.map_structure(distribute.local, augs)
     with tf.GradientTape() as tape:
       fake = self.generator(z, training=True)
-      d_loss = self._bce(self._d(real), 1.0) + self._bce(self._d(fake), 0.0)
+      d_loss = self._bce(self._d(real, augs[0]), 1.0) + self._bce(self._d(fake, augs[1]), 0.0)
     d_vars = self.discriminator.trainable_variables
     self.d_opt.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
     g_vars = self.generator.trainable_variables
-    for _ in range(2):
+    for k in range(2):
       with tf.GradientTape() as tape:
-        g_loss = self._g_loss(z)
+        g_loss = self._bce(self._d(self.generator(z, training=True), augs[2 + k]), 1.0)
       self.g_opt.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
-    if self.generator_ema is not None:
-      self._update_ema()
     return d_loss, g_loss
 
   def sample(self, z, training=False):
@@ -181,8 +200,13 @@ def _eta(sec: float) -> str:
   return f'{sec // 3600}h{sec % 3600 // 60:02d}m' if sec >= 3600 else f'{sec // 60}m{sec % 60:02d}s'
 
 
-def train(cfg: Config) -> str:
+def train(cfg: Config, strategy: Optional[tf.distribute.Strategy] = None) -> str:
   """Trains the DCGAN, resuming exactly when cfg.load_model names a run.
+
+  Args:
+    cfg: the settings; cfg.batch_size is the global batch.
+    strategy: a tf.distribute strategy (inpaint.distribute.make); default: one device.
+      Only the chief writes the run folder.
 
   Returns:
     The run folder (checkpoints in ckpt/, samples in sample/, TensorBoard in logs/).
@@ -193,20 +217,28 @@ def train(cfg: Config) -> str:
   else:
     run_dir = os.path.join(model_dir(cfg), time.strftime('%Y%m%d-%H%M'))
   images, labels = data.load_arrays(cfg.data_dir, cfg.split, cfg.img_size, cfg.seed, cfg.limit)
-  gan = GAN(cfg)
+  gan = GAN(cfg, strategy)
+  chief = distribute.is_chief(gan.strategy)
+  batch = min(cfg.batch_size, len(images))
+  distribute.check_batch(gan.strategy, batch, 'batch_size')
   # Wall seconds of training so far, across resumes (for FD against wall time).
   seconds = tf.Variable(0.0, dtype=tf.float64, trainable=False, name='seconds')
-  state = ckpt.TrainState(run_dir, seconds=seconds, **gan.checkpoint_objects())
+  scratch = distribute.write_dir(gan.strategy, run_dir)
+  state = ckpt.TrainState(run_dir, save_folder=scratch, seconds=seconds,
+                          **gan.checkpoint_objects())
   if cfg.load_model and not state.restore():
     raise ckpt.CheckpointError(f'no checkpoint to resume in {run_dir!r}')
-  ckpt.write_config(run_dir, {**dataclasses.asdict(cfg), **arch_config(cfg)})
+  if cfg.init_from and not cfg.load_model:
+    warm_start(gan, cfg)
+  say = functools.partial(print, flush=True) if chief else lambda *a, **k: None
+  if chief:
+    ckpt.write_config(run_dir, {**dataclasses.asdict(cfg), **arch_config(cfg)})
   step = int(state.step.numpy())
-  print(f'{"continue" if step else "start"} training at step {step} of {cfg.iters} in {run_dir} '
-        f'({len(images)} images)', flush=True)
-  batch = min(cfg.batch_size, len(images))
+  say(f'{"continue" if step else "start"} training at step {step} of {cfg.iters} in {run_dir} '
+      f'({len(images)} images, {distribute.replicas(gan.strategy)} replica(s))')
   ds = iter(data.train_dataset(images, labels, batch, seed=cfg.seed + step))
   fixed_z = sample_z(tf.random.Generator.from_seed(1234), cfg.sample_batch, cfg.z_dim)
-  writer = tf.summary.create_file_writer(os.path.join(run_dir, 'logs'))
+  writer = tf.summary.create_file_writer(os.path.join(scratch, 'logs'))
   t0 = t_start = time.time()
   seconds0 = float(seconds.numpy())
 
@@ -220,26 +252,41 @@ def train(cfg: Config) -> str:
       d_loss, g_loss = gan.train_step(real)
     except KeyboardInterrupt:
       save()  # Ctrl-C loses no finished step.
-      print(f'interrupted at step {step}; checkpoint saved, resume with '
-            f'--load_model={run_dir}', flush=True)
+      say(f'interrupted at step {step}; checkpoint saved, resume with --load_model={run_dir}')
       raise SystemExit(130)
     step += 1
     state.step.assign(step)
     if step % cfg.print_freq == 0 or step == cfg.iters:
       dt = (time.time() - t0) / cfg.print_freq
       d, g = float(d_loss), float(g_loss)
-      print(f'step {step}/{cfg.iters} d_loss={d:.4f} g_loss={g:.4f} '
-            f'sec_per_step={dt:.3f} eta={_eta((cfg.iters - step) * dt)}', flush=True)
+      say(f'step {step}/{cfg.iters} d_loss={d:.4f} g_loss={g:.4f} '
+          f'sec_per_step={dt:.3f} eta={_eta((cfg.iters - step) * dt)}')
       tb.scalars(writer, step, {'loss/d_loss': d, 'loss/g_loss': g, 'sec_per_step': dt})
       t0 = time.time()
-    if step % cfg.sample_freq == 0 or step == cfg.iters:
+    if chief and (step % cfg.sample_freq == 0 or step == cfg.iters):
       imgs.save_grid(os.path.join(run_dir, 'sample', f'sample_{step}.png'),
                      gan.sample(fixed_z).numpy())
     if step % cfg.save_freq == 0 or step == cfg.iters:
       save()
-      snapshot(gan, os.path.join(run_dir, 'snapshots', f'{step:07d}'),
-               {**arch_config(cfg), 'step': step, 'seconds': float(seconds.numpy())})
+      if chief:
+        snapshot(gan, os.path.join(run_dir, 'snapshots', f'{step:07d}'),
+                 {**arch_config(cfg), 'step': step, 'seconds': float(seconds.numpy())})
+  distribute.drop_write_dir(gan.strategy, scratch)
   return run_dir
+
+
+def warm_start(gan: GAN, cfg: Config) -> None:
+  """Starts G and D (and G's EMA) from the weights of cfg.init_from.
+
+  The optimizers start fresh (exports keep no optimizer state); Adam's moments
+  rebuild within a few hundred steps. The run's config records where it began.
+  """
+  saved = ckpt.restore_models(cfg.init_from, arch_config(cfg), generator=gan.generator,
+                              discriminator=gan.discriminator)
+  if gan.generator_ema is not None:
+    for e, w in zip(gan.generator_ema.weights, gan.generator.weights):
+      e.assign(w)
+  print(f'starting from the weights of {cfg.init_from} (step {saved.get("step")})', flush=True)
 
 
 def _run_config(saved: dict) -> Config:

@@ -37,6 +37,8 @@ flags.DEFINE_list('batches', ['1', '16', '64'], 'Batch sizes of the compiled loo
 flags.DEFINE_list('methods', ['semantic', 'yeh'], 'Loss sets to time (none: training only).')
 flags.DEFINE_list('variants', ['fp32', 'xla', 'bf16'], 'Compiled-loop variants: fp32 (plain), '
                   'xla (jit_compile), bf16 (bfloat16 compute), xla_bf16.')
+flags.DEFINE_bool('photos', True, 'Also time own photos, batched vs one at a time.')
+flags.DEFINE_integer('photo_iters', 100, 'Iterations per photo batch in the photos row.')
 flags.DEFINE_bool('training', True, 'Also time DCGAN and GoogLeNet training.')
 flags.DEFINE_list('train_widths', ['0.5', '1.0'], 'DCGAN widths whose train step is timed.')
 flags.DEFINE_list('train_variants', ['fp32', 'xla', 'bf16'], 'DCGAN train-step variants: fp32, '
@@ -223,6 +225,37 @@ def photo_blend_here(h: int = 3000, w: int = 4000, hole=(800, 2600, 1000, 3000))
           'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
+def time_photos(n: int = 16, iters: int = 100) -> dict:
+  """Own photos: n photos of mixed sizes (each with its own mask, paired by stem),
+  inpainted batched (one batch of n) and one at a time, end to end (reading,
+  inpainting at 64x64, pasting back, writing); seconds per photo at `iters`.
+  """
+  import tempfile  # pylint: disable=import-outside-toplevel
+  from PIL import Image  # pylint: disable=import-outside-toplevel
+  from inpaint import run as runlib  # pylint: disable=import-outside-toplevel
+  rng = np.random.default_rng(0)
+  sizes = [(320, 240), (640, 480), (1024, 768), (300, 400)]
+  out = {'photos': n, 'iters': iters, 'sizes': sizes}
+  with tempfile.TemporaryDirectory() as tmp:
+    for folder in ('photos', 'masks'):
+      os.makedirs(os.path.join(tmp, folder))
+    for i in range(n):
+      w, h = sizes[i % len(sizes)]
+      Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(
+          os.path.join(tmp, 'photos', f'car{i:02d}.jpg'))
+      m = np.zeros((h, w), np.uint8)
+      m[h // 4:3 * h // 4, w // 4:3 * w // 4] = 255
+      Image.fromarray(m).save(os.path.join(tmp, 'masks', f'car{i:02d}.png'))
+    for name, batch in (('batched', n), ('one_at_a_time', 1)):
+      rc = runlib.RunConfig(engine=engine.Config(iters=iters, print_freq=iters),
+                            image=os.path.join(tmp, 'photos'), mask=os.path.join(tmp, 'masks'),
+                            output_dir=os.path.join(tmp, name), sample_batch=batch)
+      t0 = time.perf_counter()
+      runlib.inpaint_photos(rc, log=lambda s: None)
+      out[f'{name}_s_per_photo'] = (time.perf_counter() - t0) / n
+  return out
+
+
 def time_training(widths=(0.5,), variants=('fp32',), steps=5) -> dict:
   out = {'dcgan_steps': []}
   for w in widths:
@@ -303,6 +336,11 @@ def run():
         'imported)', flush=True)
   print('Poisson blend, ms per 64x64 image: ' +
         ', '.join(f'{k[9:]} {v:.1f}' for k, v in res['blend'].items()), flush=True)
+  if FLAGS.photos:
+    res['photos'] = ph = time_photos(16, FLAGS.photo_iters)
+    print(f'own photos (16, mixed sizes, {ph["iters"]} iters, end to end): batched '
+          f'{ph["batched_s_per_photo"]:.2f} s/photo, one at a time '
+          f'{ph["one_at_a_time_s_per_photo"]:.2f} s/photo', flush=True)
   if FLAGS.training:
     res['training'] = time_training([float(w) for w in FLAGS.train_widths],
                                     FLAGS.train_variants, FLAGS.train_steps)
@@ -320,7 +358,7 @@ def run():
     print(f'| {r["method"]} | {r["loop"]} | {r["batch"]} | {r["sec_per_image"]:.2f} | '
           f'{r["gflops"]:.1f} | {100 * r["gflops"] / res["matmul_gflops_fp32"]:.0f}% |')
   for k in ('target_semantic_b64_le_15s', 'speedup_vs_eager_semantic', 'training', 'blend',
-            'exemplar', 'photo_blend'):
+            'exemplar', 'photo_blend', 'photos'):
     if k in res:
       print(f'{k}: {res[k]}')
   os.makedirs(os.path.dirname(os.path.abspath(FLAGS.json)), exist_ok=True)

@@ -141,3 +141,15 @@ def test_predict_skips_unreadable(tiny_models, cropped_dir):
   rows = gtrain.predict(cfg, paths)
   assert [r[0] for r in rows] == [paths[0], paths[2]]  # The corrupt file is skipped.
   assert all(0 <= c < 196 and 0 < p <= 1 for _, c, p in rows)
+
+
+def test_gan_warm_start_copies_g_d_and_ema(tiny_models):
+  """--init_from: a new run starts from an export's G and D (EMA = G), fresh optimizers."""
+  cfg = tiny_gan_config(ema_decay=0.99, init_from=tiny_models['dcgan'])
+  gan = train_gan.GAN(cfg)
+  g, d, _ = train_gan.load_gan(tiny_models['dcgan'])
+  assert not np.array_equal(gan.generator.weights[0].numpy(), g.weights[0].numpy())
+  train_gan.warm_start(gan, cfg)
+  for mine, theirs in ((gan.generator, g), (gan.discriminator, d), (gan.generator_ema, g)):
+    assert all(np.array_equal(a.numpy(), b.numpy()) for a, b in zip(mine.weights, theirs.weights))
+  assert int(gan.g_opt.iterations.numpy()) == 0
