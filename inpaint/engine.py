@@ -332,8 +332,12 @@ class Inpainter:
     decays = tf.cast(it // self.cfg.lr_decay_every, tf.float32)
     return self.cfg.learning_rate * tf.pow(self.cfg.lr_decay, decays)
 
-  def _step(self, st: LoopState, grad: tf.Tensor, active: tf.Tensor) -> LoopState:
-    """One optimizer step on the rows still active (the others keep z and moments)."""
+  def optimizer_step(self, st: LoopState, grad: tf.Tensor, active: tf.Tensor) -> LoopState:
+    """One optimizer step on the rows still active (the others keep z and moments).
+
+    The one implementation of Nesterov / Adam on z (the loop and the benchmark's eager
+    loop both call it).
+    """
     cfg = self.cfg
     lr = self._lr(st.it)
     if cfg.optimizer == 'nesterov':
@@ -388,7 +392,7 @@ class Inpainter:
           stale=tf.where(progress, tf.zeros_like(st.stale), st.stale + tf.cast(active, tf.int32)),
           used=st.used + tf.cast(active, tf.int32),
           last_terms=term_mat)
-      st = self._step(st, grad, active)
+      st = self.optimizer_step(st, grad, active)
       return i + 1, st._replace(it=st.it + 1)
 
     return tf.while_loop(cond, body, (tf.constant(0), st))[1]

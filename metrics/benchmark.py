@@ -110,22 +110,24 @@ def time_eager(inp: engine.Inpainter, steps: int) -> float:
   y, m = _data(1)
   y, m4 = tf.constant(y), tf.constant(m[..., None])
   w = engine.weighted_mask(m4)
-  z = tf.Variable(inp.initial_z(1))
-  v = tf.zeros_like(z)
-  cfg = inp.cfg
+  z = tf.constant(inp.initial_z(1))
+  zeros, inf = tf.zeros_like(z), tf.fill([1], np.float32(np.inf))
+  st = engine.LoopState(it=tf.constant(0), z=z, s1=zeros, s2=zeros, best_loss=inf, best_z=z,
+                        best_terms=tf.zeros([1, 1]), last_terms=tf.zeros([1, 1]), ref_loss=inf,
+                        stale=tf.zeros([1], tf.int32), used=tf.zeros([1], tf.int32))
+  active = tf.ones([1], tf.bool)
 
-  def step(v):
+  def step(st):
     with tf.GradientTape() as tape:
-      total, _, _ = inp.loss_terms(z, y, m4, w)
-    grad = tape.gradient(total, z)
-    v = cfg.momentum * v + grad
-    z.assign(tf.clip_by_value(z - cfg.learning_rate * (grad + cfg.momentum * v), -1, 1))
-    return v, float(total[0])  # The per-step host round trip.
+      tape.watch(st.z)
+      total, _, _ = inp.loss_terms(st.z, y, m4, w)
+    st = inp.optimizer_step(st, tape.gradient(total, st.z), active)
+    return st._replace(it=st.it + 1), float(total[0])  # The per-step host round trip.
 
-  v, _ = step(v)
+  st, _ = step(st)
   t = time.perf_counter()
   for _ in range(steps):
-    v, _ = step(v)
+    st, _ = step(st)
   return (time.perf_counter() - t) / steps
 
 
