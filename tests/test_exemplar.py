@@ -1,6 +1,5 @@
 """Exemplar-based completion: structure is copied, known pixels are kept."""
 
-import time
 
 import numpy as np
 import pytest
@@ -43,9 +42,7 @@ def test_symmetric_image_recovered_from_its_reflection():
 def test_known_pixels_never_change_and_fill_is_finite(mask_type):
   img = _smooth_random(2)
   m = mg.make_mask(mask_type, 64, seed=3)
-  t = time.perf_counter()
-  out = exemplar.complete(img, m)
-  assert time.perf_counter() - t < 30  # A loose bound; speed is measured by the benchmark.
+  out = exemplar.complete(img, m)  # Its speed is measured by metrics.benchmark, not here.
   assert np.array_equal(out[m > 0.5], img[m > 0.5]) and np.isfinite(out).all()
   assert out.dtype == np.float32 and out.shape == img.shape
 
