@@ -1,6 +1,5 @@
 """Exemplar-based completion: structure is copied, known pixels are kept."""
 
-
 import numpy as np
 import pytest
 
