@@ -37,9 +37,10 @@ def split_cpu(n: int) -> None:
   try:
     tf.config.set_logical_device_configuration(
         cpus[0], [tf.config.LogicalDeviceConfiguration() for _ in range(n)])
-    # The logical devices share one inter-op thread pool; with fewer threads than
-    # replicas (e.g. a job pinned to one core), a replica waiting in a collective can
-    # hold the only thread the others need, and the step never ends.
+    # A precaution: the logical devices share one inter-op thread pool, and a replica
+    # waiting in a collective should not hold the only thread another one needs (e.g.
+    # a job pinned to one core). Not shown to be needed: the one hang seen was the
+    # engine's constant early-stop mask (engine.Inpainter._active).
     tf.config.threading.set_inter_op_parallelism_threads(max(2 * n, os.cpu_count() or 1))
   except RuntimeError:
     if len(tf.config.list_logical_devices('CPU')) != n:
