@@ -50,30 +50,12 @@ flags.DEFINE_float('weight_decay', 5e-4, 'L2 weight decay (wd * sum(w^2) / 2 on 
 
 
 def config_from_flags() -> train_lib.Config:
-  cli.require_positive(lr=FLAGS.lr, bsize=FLAGS.bsize, maxepoch=FLAGS.maxepoch,
-                       n_class=FLAGS.n_class, img_size=FLAGS.img_size, width=FLAGS.width)
-  if not 0 < FLAGS.keep_prob <= 1:
-    raise cli.UsageError(f'--keep_prob={FLAGS.keep_prob} must be in (0, 1]')
-  cli.require_choice('lr_schedule', FLAGS.lr_schedule, train_lib.LR_SCHEDULES)
-  cli.require_choice('mix', FLAGS.mix, train_lib.MIXES)
-  cli.require_positive(mix_alpha=FLAGS.mix_alpha)
-  if not 0 <= FLAGS.mix_prob <= 1:
-    raise cli.UsageError(f'--mix_prob={FLAGS.mix_prob} must be in [0, 1]')
-  if FLAGS.warmup_epochs < 0:
-    raise cli.UsageError(f'--warmup_epochs={FLAGS.warmup_epochs} must not be negative')
-  if FLAGS.weight_decay < 0:
-    raise cli.UsageError(f'--weight_decay={FLAGS.weight_decay} must not be negative')
+  """The flags -> train_lib.Config, validated once. --split names the training split
+  with --train, else the split to evaluate (default: train / val)."""
   if FLAGS.split is not None:
     cli.require_choice('split', FLAGS.split, data.SPLITS)
-  return train_lib.Config(
-      data_dir=FLAGS.data_dir, split=FLAGS.split or 'train',
-      eval_split=FLAGS.split if FLAGS.split and not FLAGS.train else 'val',
-      n_class=FLAGS.n_class, img_size=FLAGS.img_size, width=FLAGS.width, lr=FLAGS.lr,
-      bsize=FLAGS.bsize, keep_prob=FLAGS.keep_prob, maxepoch=FLAGS.maxepoch,
-      load=FLAGS.load, save_dir=FLAGS.save_dir, limit=FLAGS.limit,
-      label_smoothing=FLAGS.label_smoothing, lr_schedule=FLAGS.lr_schedule,
-      weight_decay=FLAGS.weight_decay, warmup_epochs=FLAGS.warmup_epochs, mix=FLAGS.mix,
-      mix_alpha=FLAGS.mix_alpha, mix_prob=FLAGS.mix_prob)
+  return cli.from_flags(train_lib.Config, split=FLAGS.split or 'train',
+                        eval_split=FLAGS.split if FLAGS.split and not FLAGS.train else 'val')
 
 
 def run():

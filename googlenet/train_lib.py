@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from googlenet import model as gmodel
+from inpaint import checks
 from inpaint import ckpt
 from inpaint import data
 from inpaint import distribute
@@ -52,6 +53,19 @@ class Config:
   mix: str = 'cutmix'  # 'none' | 'mixup' | 'cutmix' (Zhang et al. 2017; Yun et al. 2019).
   mix_alpha: float = 1.0  # Beta(alpha, alpha) of the mixing ratio.
   mix_prob: float = 0.5  # Share of batches that are mixed.
+
+  def validate(self) -> None:
+    """Raises checks.ConfigError naming the first field with a value it cannot take."""
+    checks.positive(self, 'lr', 'bsize', 'maxepoch', 'n_class', 'img_size', 'width',
+                    'mix_alpha')
+    checks.non_negative(self, 'warmup_epochs', 'weight_decay')
+    checks.within(self, 'mix_prob', 0.0, 1.0)
+    if not 0 < self.keep_prob <= 1:
+      raise checks.ConfigError('keep_prob', self.keep_prob, 'must be in (0, 1]')
+    checks.choice(self, 'lr_schedule', LR_SCHEDULES)
+    checks.choice(self, 'mix', MIXES)
+    checks.choice(self, 'split', data.SPLITS)
+    checks.choice(self, 'eval_split', data.SPLITS)
 
 
 def arch_config(cfg: Config) -> dict:
@@ -277,15 +291,15 @@ def export(model: keras.Model, cfg: Config, folder: str) -> str:
 
 def export_run(run_dir: str, out_dir: str) -> str:
   """Exports a training run's latest checkpoint (inference graph only) to out_dir."""
-  saved = ckpt.read_config(run_dir)
-  cfg = Config(width=saved.get('width', 1.0), img_size=saved.get('img_size', 64),
-               n_class=saved.get('n_class', data.NUM_CLASSES))
-  full = gmodel.build_googlenet(cfg.n_class, cfg.img_size, cfg.width, cfg.keep_prob, aux=True)
-  latest = tf.train.latest_checkpoint(os.path.join(run_dir, 'ckpt'))
-  if latest is None:
-    raise ckpt.CheckpointError(f'no training checkpoint in {run_dir!r}')
-  tf.train.Checkpoint(model=full).restore(latest).expect_partial()
-  return export(full, cfg, out_dir)
+  return export(load_inference(run_dir), _saved_config(run_dir), out_dir)
+
+
+def _saved_config(folder: str, cfg: Optional[Config] = None) -> Config:
+  """cfg (default: the recipe's) with the architecture of a run or export folder."""
+  saved = ckpt.read_config(folder)
+  return dataclasses.replace(cfg or Config(), width=saved.get('width', 1.0),
+                             img_size=saved.get('img_size', 64),
+                             n_class=saved.get('n_class', data.NUM_CLASSES))
 
 
 def build_inference(cfg: Config) -> keras.Model:
@@ -298,10 +312,7 @@ def load_inference(folder: Optional[str] = None, cfg: Optional[Config] = None) -
   The architecture comes from the folder's config.json.
   """
   folder = folder or SHIPPED
-  saved = ckpt.read_config(folder)
-  cfg = dataclasses.replace(cfg or Config(), width=saved.get('width', 1.0),
-                            img_size=saved.get('img_size', 64),
-                            n_class=saved.get('n_class', data.NUM_CLASSES))
+  cfg = _saved_config(folder, cfg)
   if os.path.exists(os.path.join(folder, ckpt.WEIGHTS)):
     net = build_inference(cfg)
     ckpt.import_weights(folder, {'googlenet': net}, arch_config(cfg))

@@ -9,6 +9,7 @@ Two formats, both with a ``config.json`` beside the weights:
   inference variables only (no optimizer state), kernels as float16.
 """
 
+import hashlib
 import json
 import os
 import tempfile
@@ -30,6 +31,22 @@ def shipped(name: str) -> str:
   return os.path.join(SHIPPED_ROOT, name)
 
 WEIGHTS = 'weights.npz'
+
+
+def fingerprint(folder: str) -> str:
+  """A short content hash of a model folder's weights (exported weights.npz, or the newest
+  training checkpoint), so that cached results can tell two models apart that share a path."""
+  path = os.path.join(folder, WEIGHTS)
+  if not os.path.exists(path):
+    prefix = tf.train.latest_checkpoint(folder)
+    if prefix is None:
+      return 'missing'
+    path = prefix + '.index'
+  digest = hashlib.sha256()
+  with open(path, 'rb') as f:
+    for block in iter(lambda: f.read(1 << 20), b''):
+      digest.update(block)
+  return digest.hexdigest()[:16]
 # Config keys that decide the architecture; a mismatch makes weights unloadable.
 ARCH_KEYS = ('arch', 'width', 'img_size', 'z_dim', 'n_class')
 # Relative error allowed on any model output after the float16 round trip.

@@ -1,10 +1,12 @@
 """Helpers shared by the command-line entry points."""
 
+import dataclasses
 import os
 import sys
 
 from absl import logging
 
+from inpaint import checks
 from inpaint import ckpt
 from inpaint import data
 from inpaint import distribute
@@ -63,6 +65,28 @@ def require_positive(**values):
 def require_choice(name, value, choices):
   if value not in choices:
     raise UsageError(f'--{name}={value!r} is not valid; choose one of {", ".join(choices)}')
+
+
+def flag_error(e: checks.ConfigError) -> UsageError:
+  """A library ConfigError in flag wording: the field is the flag of the same name."""
+  value = repr(e.value) if isinstance(e.value, str) else e.value
+  return UsageError(f'--{e.field}={value} {e.reason}')
+
+
+def from_flags(cls, validate: bool = True, **given):
+  """A config dataclass whose fields take the values of the flags of the same names
+  (fields without a flag keep their defaults; `given` fields override), validated once
+  by its own validate(); a bad value ends the command as a UsageError naming the flag."""
+  from absl import flags  # pylint: disable=import-outside-toplevel
+  values = {f.name: flags.FLAGS[f.name].value for f in dataclasses.fields(cls)
+            if f.name in flags.FLAGS and f.name not in given}
+  cfg = cls(**values, **given)
+  if validate:
+    try:
+      cfg.validate()
+    except checks.ConfigError as e:
+      raise flag_error(e) from None
+  return cfg
 
 
 def define_strategy_flags():

@@ -121,7 +121,8 @@ def _devkit_records(image_dir: str, annos_path: str, crop: bool) -> List[Record]
   return records
 
 
-def _image_files(folder: str) -> List[str]:
+def image_files(folder: str) -> List[str]:
+  """The image files directly in a folder, sorted."""
   return sorted(os.path.join(folder, f) for f in os.listdir(folder)
                 if f.lower().endswith(IMAGE_EXTS))
 
@@ -132,9 +133,9 @@ def _folder_records(folder: str) -> List[Record]:
     return []
   subdirs = sorted(d for d in os.listdir(folder)
                    if os.path.isdir(os.path.join(folder, d)))
-  records = [Record(p) for p in _image_files(folder)]
+  records = [Record(p) for p in image_files(folder)]
   for label, d in enumerate(subdirs):
-    records += [Record(p, label) for p in _image_files(os.path.join(folder, d))]
+    records += [Record(p, label) for p in image_files(os.path.join(folder, d))]
   return records
 
 

@@ -6,6 +6,8 @@ which the seed project used: generator channels [1024, 512, 256, 128] at
 """
 
 import keras
+import numpy as np
+import tensorflow as tf
 from keras import layers
 
 GEN_CHANNELS = (1024, 512, 256, 128)
@@ -13,6 +15,17 @@ DIS_CHANNELS = (64, 128, 256, 512)
 # Batch norm decay 0.9 as the original tf_utils.batch_norm.
 BN_MOMENTUM = 0.9
 BN_EPSILON = 1e-5
+
+
+def sample_z(rng, n: int, z_dim: int):
+  """The generator's prior, z ~ U(-1, 1): float32 [n, z_dim].
+
+  rng: a numpy Generator or an int seed (returns a numpy array), or a
+  tf.random.Generator (returns a tensor; used inside training steps).
+  """
+  if isinstance(rng, tf.random.Generator):
+    return rng.uniform([n, z_dim], -1.0, 1.0)
+  return np.random.default_rng(rng).uniform(-1.0, 1.0, (n, z_dim)).astype(np.float32)
 
 
 def _widths(channels, width):

@@ -34,6 +34,8 @@ import tensorflow as tf
 from absl import logging
 
 from googlenet import model as gmodel
+from inpaint import checks
+from inpaint import dcgan
 from inpaint import distribute
 from inpaint import tb
 
@@ -107,36 +109,19 @@ class Config:
     return {'context': 1.0, 'prior': self.lamb, 'inpainting': self.lambda_inp,
             'semantic': self.lambda_sem, 'categorical': self.lambda_cat}
 
-  def validate(self):
-    if self.method not in METHODS:
-      raise ValueError(f'unknown method {self.method!r}; choose one of {", ".join(METHODS)}')
-    if self.compute_dtype not in COMPUTE_DTYPES:
-      raise ValueError(f'unknown compute dtype {self.compute_dtype!r}; choose one of '
-                       f'{", ".join(COMPUTE_DTYPES)}')
-    if self.optimizer not in OPTIMIZERS:
-      raise ValueError(f'unknown optimizer {self.optimizer!r}; choose one of {", ".join(OPTIMIZERS)}')
-    for name in ('layer', 'layer_2'):
-      v = getattr(self, name)
-      if v not in gmodel.ENDPOINTS:
-        raise ValueError(f'unknown GoogLeNet layer --{name}={v!r}; choose one of '
-                         f'{", ".join(gmodel.ENDPOINTS)}')
-    if self.z_init not in Z_INITS:
-      raise ValueError(f'unknown z_init {self.z_init!r}; choose one of {", ".join(Z_INITS)}')
-    if self.semantic_input not in SEMANTIC_INPUTS:
-      raise ValueError(f'unknown semantic_input {self.semantic_input!r}; choose one of '
-                       f'{", ".join(SEMANTIC_INPUTS)}')
-    if not 0 <= self.sem_known_frac <= 1:
-      raise ValueError(f'sem_known_frac={self.sem_known_frac} must be in [0, 1]')
-    if self.early_stop_tol < 0 or self.early_stop_patience < 0:
-      raise ValueError('early_stop_tol and early_stop_patience must not be negative')
-    for name in ('iters', 'print_freq', 'restarts', 'nsize', 'lr_decay_every'):
-      if getattr(self, name) is not None and getattr(self, name) <= 0:
-        raise ValueError(f'--{name}={getattr(self, name)} must be positive')
-    if self.learning_rate <= 0:
-      raise ValueError(f'--learning_rate={self.learning_rate} must be positive')
-    for name in ('lamb', 'lambda_inp', 'lambda_sem', 'lambda_cat'):
-      if getattr(self, name) < 0:
-        raise ValueError(f'--{name}={getattr(self, name)} must not be negative')
+  def validate(self) -> None:
+    """Raises checks.ConfigError naming the first field with a value it cannot take."""
+    for field, choices in (('method', METHODS), ('compute_dtype', COMPUTE_DTYPES),
+                           ('optimizer', OPTIMIZERS), ('layer', gmodel.ENDPOINTS),
+                           ('layer_2', gmodel.ENDPOINTS), ('z_init', Z_INITS),
+                           ('semantic_input', SEMANTIC_INPUTS)):
+      checks.choice(self, field, choices)
+    checks.positive(self, 'iters', 'print_freq', 'restarts', 'lr_decay_every', 'learning_rate')
+    if self.nsize is not None:
+      checks.positive(self, 'nsize')
+    checks.non_negative(self, 'lamb', 'lambda_inp', 'lambda_sem', 'lambda_cat', 'momentum',
+                        'early_stop_tol', 'early_stop_patience')
+    checks.within(self, 'sem_known_frac', 0.0, 1.0)
 
 
 def weighted_mask(mask: tf.Tensor, nsize: int = 7, weighted: bool = True) -> tf.Tensor:
@@ -169,6 +154,30 @@ def symmetric_kl(logits_p: tf.Tensor, logits_q: tf.Tensor) -> tf.Tensor:
 
 def _sum_sq(t):
   return tf.reduce_sum(tf.reshape(tf.square(t), [tf.shape(t)[0], -1]), axis=1)
+
+
+def context_loss(g: tf.Tensor, y: tf.Tensor, w: tf.Tensor) -> tf.Tensor:
+  """Yeh's context term, sum over pixels of |W (G(z) - y)|.
+
+  g, y: [N, S, S, 3] in [-1, 1]; w: [N, S, S, 1] = weighted_mask(M). Returns [N].
+  """
+  return tf.reduce_sum(tf.abs(w * (g - y)), axis=[1, 2, 3])
+
+
+def real_loss(logits: tf.Tensor) -> tf.Tensor:
+  """BCE of D's logits against "real": -log sigmoid(l) = softplus(-l). [N] -> [N].
+
+  On G(z) it is Yeh's prior term; on the composite x, the seed's inpainting term.
+  """
+  return tf.nn.softplus(-logits)
+
+
+def feature_loss(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
+  """The seed's semantic term for one layer: ||a - b||^2 / (||b||^2 + eps), per image.
+
+  a, b: features [N, ...] (a of G(z), b of the composite or of the image). Returns [N].
+  """
+  return _sum_sq(a - b) / (_sum_sq(b) + _EPS)
 
 
 def known_positions(mask: tf.Tensor, grid: int, min_frac: float) -> tf.Tensor:
@@ -285,16 +294,15 @@ class Inpainter:
     """
     g = _f32(self.generator(z, training=False))
     x = m * y + (1.0 - m) * g
-    terms = {'context': tf.reduce_sum(tf.abs(w * (g - y)), axis=[1, 2, 3])}
+    terms = {'context': context_loss(g, y, w)}
     n = tf.shape(g)[0]
     if self.discriminator is not None:
       # G(z) and x in one batch: one pass instead of two.
       logits = _f32(self.discriminator(tf.concat([g, x], 0), training=False)[:, 0])
-      # BCE(logit, real) = -log sigmoid(logit) = softplus(-logit).
       if 'prior' in self.w:
-        terms['prior'] = self.w['prior'] * tf.nn.softplus(-logits[:n])
+        terms['prior'] = self.w['prior'] * real_loss(logits[:n])
       if 'inpainting' in self.w:
-        terms['inpainting'] = self.w['inpainting'] * tf.nn.softplus(-logits[n:])
+        terms['inpainting'] = self.w['inpainting'] * real_loss(logits[n:])
     if self.features is not None:
       terms.update(self._classifier_terms(g, x, y, m))
     total = tf.add_n(list(terms.values()))
@@ -318,7 +326,7 @@ class Inpainter:
         if a.shape.rank == 4 and self.cfg.sem_known_frac > 0:
           keep = known_positions(m, a.shape[1], self.cfg.sem_known_frac)
           a, b = a * keep, b * keep
-        sem.append(_sum_sq(a - b) / (_sum_sq(b) + _EPS))
+        sem.append(feature_loss(a, b))
       terms['semantic'] = self.w['semantic'] * tf.add_n(sem)
     if 'categorical' in self.w:
       lg = f['logits']
@@ -418,7 +426,7 @@ class Inpainter:
     rng = np.random.default_rng(self.cfg.seed if seed is None else seed)
     if self.cfg.z_init == 'normal':
       return np.clip(rng.standard_normal((n, self.z_dim)), -1, 1).astype(np.float32)
-    return rng.uniform(-1.0, 1.0, (n, self.z_dim)).astype(np.float32)
+    return dcgan.sample_z(rng, n, self.z_dim)
 
   def inpaint(self, y: np.ndarray, m: np.ndarray, z0: Optional[np.ndarray] = None,
               writer=None, log: Callable[[str], None] = print,
@@ -568,5 +576,5 @@ class _ReconstructInpainter(Inpainter):
     n = tf.shape(g)[0]
     f = {k: _f32(v) for k, v in self.features(tf.concat([g, y], 0), training=False).items()}
     l = self.layers[0]
-    sem = _sum_sq(f[l][:n] - f[l][n:]) / (_sum_sq(f[l][n:]) + _EPS)
+    sem = feature_loss(f[l][:n], f[l][n:])
     return sem, {'semantic': sem}, g

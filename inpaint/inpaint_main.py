@@ -6,11 +6,10 @@ and calls inpaint.run.
 
 from absl import flags
 
-from googlenet import model as gmodel
 from inpaint import cli
 from inpaint import distribute
-from inpaint import data
 from inpaint import engine
+from inpaint import photos
 from inpaint import run as runlib
 from masks import generate as mgen
 
@@ -76,46 +75,8 @@ cli.define_strategy_flags()
 
 
 def config_from_flags() -> runlib.RunConfig:
-  cli.require_choice('mask_type', FLAGS.mask_type, mgen.MASK_TYPES)
-  cli.require_choice('method', FLAGS.method, engine.METHODS)
-  cli.require_choice('optimizer', FLAGS.optimizer, engine.OPTIMIZERS)
-  cli.require_choice('classifier', FLAGS.classifier, ('googlenet',))
-  cli.require_choice('split', FLAGS.split, data.SPLITS)
-  cli.require_choice('compute_dtype', FLAGS.compute_dtype, engine.COMPUTE_DTYPES)
-  cli.require_choice('z_init', FLAGS.z_init, engine.Z_INITS)
-  cli.require_choice('semantic_input', FLAGS.semantic_input, engine.SEMANTIC_INPUTS)
-  if FLAGS.nsize is not None:
-    cli.require_positive(nsize=FLAGS.nsize)
-  if not 0 <= FLAGS.sem_known_frac <= 1:
-    raise cli.UsageError(f'--sem_known_frac={FLAGS.sem_known_frac} must be in [0, 1]')
-  for name in ('layer', 'layer_2') + (('reconstruct',) if FLAGS.reconstruct else ()):
-    cli.require_choice(name, FLAGS[name].value, gmodel.ENDPOINTS)
-  cli.require_positive(img_size=FLAGS.img_size, iters=FLAGS.iters, num_try=FLAGS.num_try,
-                       print_freq=FLAGS.print_freq, sample_batch=FLAGS.sample_batch,
-                       z_dim=FLAGS.z_dim, n_class=FLAGS.n_class, learning_rate=FLAGS.learning_rate,
-                       restarts=FLAGS.restarts)
-  for name in ('lamb', 'lambda_sem', 'lambda_cat', 'lambda_inp', 'momentum', 'early_stop_tol',
-               'early_stop_patience'):
-    if FLAGS[name].value < 0:
-      raise cli.UsageError(f'--{name}={FLAGS[name].value} must not be negative')
-  if FLAGS.mask and not FLAGS.image:
-    raise cli.UsageError('--mask goes with --image=<file or folder>')
-  eng = engine.Config(
-      method=FLAGS.method, learning_rate=FLAGS.learning_rate, momentum=FLAGS.momentum,
-      lamb=FLAGS.lamb, lambda_inp=FLAGS.lambda_inp, lambda_sem=FLAGS.lambda_sem,
-      lambda_cat=FLAGS.lambda_cat, layer=FLAGS.layer, layer_2=FLAGS.layer_2, iters=FLAGS.iters,
-      print_freq=FLAGS.print_freq, optimizer=FLAGS.optimizer, restarts=FLAGS.restarts,
-      seed=FLAGS.seed, jit_compile=FLAGS.jit_compile, compute_dtype=FLAGS.compute_dtype,
-      nsize=FLAGS.nsize, use_weighted_mask=FLAGS.use_weighted_mask, z_init=FLAGS.z_init,
-      semantic_input=FLAGS.semantic_input, sem_known_frac=FLAGS.sem_known_frac,
-      early_stop_tol=FLAGS.early_stop_tol, early_stop_patience=FLAGS.early_stop_patience)
-  return runlib.RunConfig(
-      engine=eng, dataset=FLAGS.dataset, data_dir=FLAGS.data_dir, split=FLAGS.split,
-      mask_type=FLAGS.mask_type, img_size=FLAGS.img_size, num_try=FLAGS.num_try,
-      sample_batch=FLAGS.sample_batch, is_blend=FLAGS.is_blend, load_model=FLAGS.load_model,
-      classifier=FLAGS.classifier, classifier_dir=FLAGS.classifier_dir, n_class=FLAGS.n_class,
-      z_dim=FLAGS.z_dim, output_dir=FLAGS.output_dir, image=FLAGS.image, mask=FLAGS.mask,
-      reconstruct=FLAGS.reconstruct, seed=FLAGS.seed)
+  """The flags -> one RunConfig (the engine's settings inside it), validated once."""
+  return cli.from_flags(runlib.RunConfig, engine=cli.from_flags(engine.Config, validate=False))
 
 
 def run():
@@ -128,7 +89,7 @@ def run():
   if rc.reconstruct:
     runlib.reconstruct_layer(rc)
   elif rc.image:
-    runlib.inpaint_photos(rc, overwrite=FLAGS.overwrite, strategy=strategy)
+    photos.inpaint_photos(rc, overwrite=FLAGS.overwrite, strategy=strategy)
   else:
     runlib.inpaint_dataset(rc, strategy=strategy)
   distribute.drop_write_dir(strategy, rc.out_dir())

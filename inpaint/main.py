@@ -7,8 +7,6 @@ and calls inpaint.train_gan.
 from absl import flags
 
 from inpaint import cli
-from inpaint import data
-from inpaint import diffaug
 from inpaint import distribute
 from inpaint import train_gan
 
@@ -53,35 +51,8 @@ cli.define_strategy_flags()
 
 
 def config_from_flags() -> train_gan.Config:
-  cli.require_positive(batch_size=FLAGS.batch_size, learning_rate=FLAGS.learning_rate,
-                       z_dim=FLAGS.z_dim, iters=FLAGS.iters, print_freq=FLAGS.print_freq,
-                       save_freq=FLAGS.save_freq, sample_freq=FLAGS.sample_freq,
-                       sample_batch=FLAGS.sample_batch, img_size=FLAGS.img_size,
-                       width=FLAGS.width)
-  if FLAGS.img_size % 16:
-    raise cli.UsageError(f'--img_size={FLAGS.img_size} must be a multiple of 16')
-  if not 0 <= FLAGS.beta1 < 1:
-    raise cli.UsageError(f'--beta1={FLAGS.beta1} must be in [0, 1)')
-  cli.require_choice('split', FLAGS.split, data.SPLITS)
-  cli.require_choice('compute_dtype', FLAGS.compute_dtype, train_gan.COMPUTE_DTYPES)
-  if not 0 <= FLAGS.ema_decay < 1:
-    raise cli.UsageError(f'--ema_decay={FLAGS.ema_decay} must be in [0, 1)')
-  if FLAGS.d_learning_rate is not None:
-    cli.require_positive(d_learning_rate=FLAGS.d_learning_rate)
-  try:
-    diffaug.parse_policy(FLAGS.diffaug)
-  except ValueError as e:
-    raise cli.UsageError(f'--diffaug={FLAGS.diffaug!r}: {e}') from None
-  return train_gan.Config(
-      dataset=FLAGS.dataset, data_dir=FLAGS.data_dir, batch_size=FLAGS.batch_size,
-      learning_rate=FLAGS.learning_rate, beta1=FLAGS.beta1, z_dim=FLAGS.z_dim,
-      iters=FLAGS.iters, print_freq=FLAGS.print_freq, save_freq=FLAGS.save_freq,
-      sample_freq=FLAGS.sample_freq, sample_batch=FLAGS.sample_batch,
-      load_model=FLAGS.load_model, img_size=FLAGS.img_size, width=FLAGS.width,
-      seed=FLAGS.seed, split=FLAGS.split, limit=FLAGS.limit, diffaug=FLAGS.diffaug,
-      ema_decay=FLAGS.ema_decay, d_learning_rate=FLAGS.d_learning_rate,
-      compute_dtype=FLAGS.compute_dtype, jit_compile=FLAGS.jit_compile,
-      init_from=FLAGS.init_from)
+  """The flags -> train_gan.Config, validated once."""
+  return cli.from_flags(train_gan.Config)
 
 
 def run():

@@ -10,6 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from inpaint import checks
 from inpaint import ckpt
 from inpaint import data
 from inpaint import dcgan
@@ -50,6 +51,25 @@ class Config:
   jit_compile: bool = False  # XLA for the train step.
   init_from: Optional[str] = None  # Export or run whose G and D start a new run.
 
+  def validate(self) -> None:
+    """Raises checks.ConfigError naming the first field with a value it cannot take."""
+    checks.positive(self, 'batch_size', 'learning_rate', 'z_dim', 'iters', 'print_freq',
+                    'save_freq', 'sample_freq', 'sample_batch', 'img_size', 'width')
+    if self.img_size % 16:
+      raise checks.ConfigError('img_size', self.img_size, 'must be a multiple of 16')
+    if not 0 <= self.beta1 < 1:
+      raise checks.ConfigError('beta1', self.beta1, 'must be in [0, 1)')
+    if not 0 <= self.ema_decay < 1:
+      raise checks.ConfigError('ema_decay', self.ema_decay, 'must be in [0, 1)')
+    if self.d_learning_rate is not None:
+      checks.positive(self, 'd_learning_rate')
+    checks.choice(self, 'split', data.SPLITS)
+    checks.choice(self, 'compute_dtype', COMPUTE_DTYPES)
+    try:
+      diffaug.parse_policy(self.diffaug)
+    except ValueError as e:
+      raise checks.ConfigError('diffaug', self.diffaug, f'is not valid: {e}') from None
+
 
 def arch_config(cfg) -> dict:
   return {'arch': 'dcgan', 'width': cfg.width, 'img_size': cfg.img_size, 'z_dim': cfg.z_dim}
@@ -69,11 +89,6 @@ def resolve_run(cfg: Config, name: Optional[str]) -> str:
       return cand
   raise ckpt.CheckpointError(f'--load_model={name!r}: no such run (looked in '
                              f'{name!r} and {os.path.join(model_dir(cfg), name)!r})')
-
-
-def sample_z(rng: tf.random.Generator, n: int, z_dim: int) -> tf.Tensor:
-  """z ~ U(-1, 1), [n, z_dim]."""
-  return rng.uniform([n, z_dim], -1.0, 1.0)
 
 
 COMPUTE_DTYPES = ('float32', 'mixed_bfloat16')
@@ -166,7 +181,7 @@ class GAN:
     augmentations are drawn here for the global batch; replicas take slices.
     """
     b = tf.shape(real)[0]
-    z = sample_z(self.rng, b, self.cfg.z_dim)
+    z = dcgan.sample_z(self.rng, b, self.cfg.z_dim)
     # One augmentation per D call: real and fake in the D step, fake in each G step.
     augs = [diffaug.draw(self.rng, b, self.cfg.img_size, self.policy) for _ in range(4)]
     d_loss, g_loss = self.strategy.run(self._replica_step, args=(real, z, augs))
@@ -237,7 +252,7 @@ def train(cfg: Config, strategy: Optional[tf.distribute.Strategy] = None) -> str
   say(f'{"continue" if step else "start"} training at step {step} of {cfg.iters} in {run_dir} '
       f'({len(images)} images, {distribute.replicas(gan.strategy)} replica(s))')
   ds = iter(data.train_dataset(images, labels, batch, seed=cfg.seed + step))
-  fixed_z = sample_z(tf.random.Generator.from_seed(1234), cfg.sample_batch, cfg.z_dim)
+  fixed_z = dcgan.sample_z(tf.random.Generator.from_seed(1234), cfg.sample_batch, cfg.z_dim)
   writer = tf.summary.create_file_writer(os.path.join(scratch, 'logs'))
   t0 = t_start = time.time()
   seconds0 = float(seconds.numpy())
@@ -308,27 +323,23 @@ def export(run_dir: str, out_dir: str) -> str:
 
   float16 when that changes G's and D's outputs by at most ckpt.FP16_RTOL.
   """
-  saved = ckpt.read_config(run_dir)
+  g, d, saved = load_gan(run_dir)  # G is the run's EMA copy when it kept one.
   cfg = _run_config(saved)
-  gan = GAN(cfg)
-  objs = {'generator': gan.generator, 'discriminator': gan.discriminator}
-  if gan.generator_ema is not None:
-    objs['generator_ema'] = gan.generator_ema
-  ckpt.restore_models(run_dir, arch_config(cfg), **objs)
+  ema_used = cfg.ema_decay > 0
   latest = tf.train.latest_checkpoint(os.path.join(run_dir, 'ckpt'))
   step = int(latest.rsplit('-', 1)[1]) if latest else None
   conf = {**arch_config(cfg), 'step': step, 'trained_from': os.path.basename(run_dir),
-          'batch_size': saved.get('batch_size'), 'ema_used': gan.generator_ema is not None,
+          'batch_size': saved.get('batch_size'), 'ema_used': ema_used,
           'recipe': {k: saved.get(k) for k in ('diffaug', 'ema_decay', 'learning_rate',
                                                'd_learning_rate', 'compute_dtype', 'split')}}
-  z = np.random.default_rng(0).uniform(-1, 1, (16, cfg.z_dim)).astype(np.float32)
-  models = {'generator': gan.sampler, 'discriminator': gan.discriminator}
-  probe = {'generator': z, 'discriminator': gan.sample(z).numpy()}
+  z = dcgan.sample_z(0, 16, cfg.z_dim)
+  models = {'generator': g, 'discriminator': d}
+  probe = {'generator': z, 'discriminator': g(z, training=False).numpy()}
   check = ckpt.export_checked(
       out_dir, models, conf, probe,
       lambda: {'generator': dcgan.build_generator(cfg.z_dim, cfg.img_size, cfg.width),
                'discriminator': dcgan.build_discriminator(cfg.img_size, cfg.width)})
-  print(f'exported G{" (EMA)" if gan.generator_ema is not None else ""} + D as '
+  print(f'exported G{" (EMA)" if ema_used else ""} + D as '
         f'{check["dtype"]} (largest relative output change in float16: '
         f'{check["max_rel_diff"]:.2e})')
   return os.path.join(out_dir, ckpt.WEIGHTS)
@@ -370,10 +381,10 @@ def sample(cfg: Config, n_grids: int = 1) -> str:
   gen = tf.function(lambda z: g(z, training=False))
   rng = tf.random.Generator.from_seed(cfg.seed)
   out_dir = os.path.join(cfg.output_root, cfg.dataset, 'sample')
-  gen(sample_z(rng, cfg.sample_batch, saved.get('z_dim', cfg.z_dim)))  # Trace once.
+  gen(dcgan.sample_z(rng, cfg.sample_batch, saved.get('z_dim', cfg.z_dim)))  # Trace once.
   times = []
   for i in range(n_grids):
-    z = sample_z(rng, cfg.sample_batch, saved.get('z_dim', cfg.z_dim))
+    z = dcgan.sample_z(rng, cfg.sample_batch, saved.get('z_dim', cfg.z_dim))
     t = time.time()
     x = gen(z).numpy()
     times.append(time.time() - t)

@@ -17,10 +17,14 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from inpaint import ckpt
 from inpaint import data
 from inpaint import engine
 from inpaint import images as imgs
+from inpaint import outputs
 from inpaint import run as runlib
+from inpaint import train_gan
+from masks import generate as mgen
 from metrics import tables
 
 # label -> (method, engine overrides on top of the engine defaults).
@@ -51,6 +55,18 @@ def plan(mask_types: Sequence[str], ablation: bool, labels: Optional[Sequence[st
         out.append((mask, label, method, over))
     if ablation and mask == 'left':
       out += [(mask, label, m, o) for label, (m, o) in ABLATIONS.items()]
+  return out
+
+
+def _fingerprints(rc, method: str, need_classifier: bool) -> dict:
+  """Content hashes of the models a row uses: a cached row is reused only with the same
+  weights (the shipped paths stay the same when new models are shipped)."""
+  out = {}
+  if method not in runlib.NO_GAN_METHODS:
+    out['dcgan'] = ckpt.fingerprint(train_gan.resolve_run(train_gan.Config(dataset=rc.dataset),
+                                                          rc.load_model))
+  if need_classifier:
+    out['googlenet'] = ckpt.fingerprint(rc.classifier_dir or ckpt.shipped('googlenet'))
   return out
 
 
@@ -93,8 +109,10 @@ def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: in
   models, inputs = {}, {}
   t_all = time.time()
   for i, (mask, label, method, over) in enumerate(todo):
+    # Every row runs all `iters` iterations, as the seed's comparison (no early stopping).
     eng = dataclasses.replace(engine.Config(), **{**over, 'method': method, 'iters': iters,
-                                                  'seed': seed})
+                                                  'seed': seed, 'early_stop_tol': 0.0,
+                                                  'early_stop_patience': 0})
     rc = runlib.RunConfig(engine=eng, data_dir=data_dir, split=split, mask_type=mask,
                           sample_batch=num, load_model=load_model,
                           classifier_dir=classifier_dir, seed=seed, label=label,
@@ -110,11 +128,12 @@ def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: in
         if 'gan' not in models:
           models['gan'] = runlib.Models(rc, need_gan=True, need_classifier=False)
         y = runlib.generated_images(models['gan'].generator, num, rc.z_dim, seed)
-      inputs[mask] = (y, runlib.make_masks(mask, num, rc.img_size, seed), real)
+      inputs[mask] = (y, mgen.make_masks(mask, num, rc.img_size, seed), real)
     y, m, real = inputs[mask]
     folder = os.path.join(out, mask, label)
     key = {'settings': dataclasses.asdict(eng), 'num': num, 'source': source, 'split': split,
-           'load_model': load_model, 'classifier_dir': classifier_dir}
+           'load_model': load_model, 'classifier_dir': classifier_dir,
+           'weights': _fingerprints(rc, method, need_c)}
     hit = _cached(folder, key)
     if hit:
       row, result = hit
@@ -124,7 +143,7 @@ def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: in
       t = time.time()
       res = runlib.inpaint_batch_full(rc, models.get('gan'), y, m, log=lambda s: None)
       result = res['result']
-      row = _save(folder, key, runlib.score(result, y, m), result, time.time() - t,
+      row = _save(folder, key, outputs.score(result, y, m), result, time.time() - t,
                   {'clip_frac': float(np.mean(res.get('clip_frac', [0.0]))),
                    'iters_used': float(np.mean(res.get('iters_used', [0])))})
       done = time.time() - t_all

@@ -15,6 +15,7 @@ import tensorflow as tf
 from googlenet import model as gmodel
 from inpaint import ckpt
 from inpaint import data
+from inpaint import dcgan
 
 REFERENCE = ckpt.shipped('fd_reference')
 
@@ -57,7 +58,7 @@ def generate(generator, n: int, seed: int = 0, batch_size: int = 250) -> np.ndar
   z_dim = generator.input_shape[-1]
   fn = tf.function(lambda z: generator(z, training=False))
   return np.concatenate([
-      fn(rng.uniform(-1, 1, (min(batch_size, n - i), z_dim)).astype(np.float32)).numpy()
+      fn(dcgan.sample_z(rng, min(batch_size, n - i), z_dim)).numpy()
       for i in range(0, n, batch_size)])
 
 
@@ -102,7 +103,7 @@ def gan_distances(generator, classifier, data_dir: Optional[str] = None, num: in
   real = RealFeatures(classifier, data_dir, split, seed)
   if training_mode:  # Batch statistics, for comparing with inference mode.
     rng = np.random.default_rng(seed)
-    z = rng.uniform(-1, 1, (num, generator.input_shape[-1])).astype(np.float32)
+    z = dcgan.sample_z(rng, num, generator.input_shape[-1])
     fake = np.concatenate([generator(z[i:i + 64], training=True).numpy()
                            for i in range(0, num, 64)])
   else:

@@ -11,6 +11,7 @@ import os
 
 from absl import flags
 
+from inpaint import checks
 from inpaint import cli
 from inpaint import engine
 from inpaint import run as runlib
@@ -68,8 +69,8 @@ def _sweep():
   eng = dataclasses.replace(engine.Config(), seed=FLAGS.seed, **fixed)
   try:
     eng.validate()
-  except ValueError as e:
-    raise cli.UsageError(str(e)) from None
+  except checks.ConfigError as e:
+    raise cli.flag_error(e) from None
   base = runlib.RunConfig(engine=eng, data_dir=FLAGS.data_dir, split='val', subset='tune',
                           mask_type=FLAGS.mask_type, load_model=FLAGS.load_model,
                           classifier_dir=FLAGS.classifier_dir, seed=FLAGS.seed)

@@ -16,7 +16,9 @@ from typing import Dict, Iterable, List, Sequence, Tuple
 import numpy as np
 
 from inpaint import engine
+from inpaint import outputs
 from inpaint import run as runlib
+from masks import generate as mgen
 from metrics import errors
 
 # Grid keys that are not engine.Config fields.
@@ -140,12 +142,12 @@ def sweep(grid: Dict[str, List], base: runlib.RunConfig, num: int, csv_path: str
       y, real = runlib.pick_images(rc, num, log=lambda s: None)
       if not real:
         raise ValueError('no dataset found: a sweep needs the real val images')
-      images[mask_type] = (y, runlib.make_masks(mask_type, num, rc.img_size, rc.seed))
+      images[mask_type] = (y, mgen.make_masks(mask_type, num, rc.img_size, rc.seed))
     y, m = images[mask_type]
     t = time.time()
     out = runlib.inpaint_batch_full(rc, models, y, m, log=lambda s: None)
     secs = time.time() - t
-    per_image = runlib.score(out['result'], y, m)
+    per_image = outputs.score(out['result'], y, m)
     row = _mean_row(point_name(p), mask_type, per_image, out, secs)
     rows.append(row)
     write_rows(rows, csv_path)

@@ -13,6 +13,7 @@ from PIL import Image
 from inpaint import ckpt
 from inpaint import data
 from inpaint import engine
+from inpaint import photos as photolib
 from inpaint import run as runlib
 from masks import generate as mg
 
@@ -35,7 +36,7 @@ def _photo(seed=0, hw=(60, 80)):
 
 
 def _inpaint_one(tiny_models, tmp_path, image, mask):
-  [out] = runlib.inpaint_photos(_rc(tiny_models, tmp_path, image, mask), log=lambda s: None)
+  [out] = photolib.inpaint_photos(_rc(tiny_models, tmp_path, image, mask), log=lambda s: None)
   return np.asarray(Image.open(out))
 
 
@@ -110,13 +111,13 @@ def test_files_of_the_wrong_kind(tiny_models, tmp_path):
   Image.fromarray(_photo()).save(tmp_path / 'p.png')
   _hole_png(tmp_path / 'm.png', (60, 80), (0, 10, 0, 10))
   with pytest.raises(data.DataError, match='no readable image'):
-    runlib.inpaint_photos(_rc(tiny_models, tmp_path, tmp_path / 'notes.jpg', tmp_path / 'm.png'))
+    photolib.inpaint_photos(_rc(tiny_models, tmp_path, tmp_path / 'notes.jpg', tmp_path / 'm.png'))
   os.mkdir(tmp_path / 'dir_mask')
   with pytest.raises(data.DataError, match='dir_mask'):
-    runlib.inpaint_photos(_rc(tiny_models, tmp_path, tmp_path / 'p.png', tmp_path / 'dir_mask'))
+    photolib.inpaint_photos(_rc(tiny_models, tmp_path, tmp_path / 'p.png', tmp_path / 'dir_mask'))
   (tmp_path / 'notes.png').write_text('not a mask either')
   with pytest.raises(data.DataError, match='notes.png'):
-    runlib.inpaint_photos(_rc(tiny_models, tmp_path, tmp_path / 'p.png', tmp_path / 'notes.png'))
+    photolib.inpaint_photos(_rc(tiny_models, tmp_path, tmp_path / 'p.png', tmp_path / 'notes.png'))
 
 
 def _truncated_copy(src, dst):

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from inpaint import engine
+from inpaint import photos as photolib
 from inpaint import run as runlib
 from masks import generate as mg
 
@@ -65,7 +66,7 @@ def test_own_photo_keeps_every_pixel_outside_hole(tiny_models, tmp_path):
   hole[40:90, 60:140] = True
   Image.fromarray(np.where(hole, 255, 0).astype(np.uint8)).save(tmp_path / 'mask.png')
   rc = _rc(tiny_models, tmp_path, image=str(tmp_path / 'car.jpg'), mask=str(tmp_path / 'mask.png'))
-  [out] = runlib.inpaint_photos(rc, log=lambda s: None)
+  [out] = photolib.inpaint_photos(rc, log=lambda s: None)
   got = np.asarray(Image.open(out))
   assert got.shape == photo.shape
   full_hole = mg.mask_from_png(str(tmp_path / 'mask.png'), (410, 300)) < 0.5
@@ -78,11 +79,11 @@ def test_own_photo_bad_inputs(tiny_models, tmp_path):
   Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / 'm.png')
   rc = _rc(tiny_models, tmp_path, image=str(tmp_path / 'empty.jpg'), mask=str(tmp_path / 'm.png'))
   with pytest.raises(runlib.data.DataError, match='no readable image'):
-    runlib.inpaint_photos(rc)
+    photolib.inpaint_photos(rc)
   Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / 'tiny.png')
   rc.image, rc.mask = str(tmp_path / 'tiny.png'), str(tmp_path / 'missing.png')
   with pytest.raises(runlib.data.DataError, match='does not exist'):
-    runlib.inpaint_photos(rc)
+    photolib.inpaint_photos(rc)
 
 
 def test_reconstruct_writes_grid(tiny_models, tmp_path, cropped_dir):
@@ -99,7 +100,7 @@ def test_tiny_photo_and_alpha_mask(tiny_models, tmp_path):
   Image.fromarray(rgba, 'RGBA').save(tmp_path / 'mask.png')
   rc = _rc(tiny_models, tmp_path, image=str(tmp_path / 'small.png'),
            mask=str(tmp_path / 'mask.png'))
-  [out] = runlib.inpaint_photos(rc, log=lambda s: None)
+  [out] = photolib.inpaint_photos(rc, log=lambda s: None)
   got = np.asarray(Image.open(out))
   keep = np.ones((8, 8), bool)
   keep[2:5, 3:7] = False
@@ -121,14 +122,14 @@ def test_photo_folders_pair_batch_and_resume(tiny_models, tmp_path):
     m[h // 4:h // 2, w // 4:w // 2] = 255
     Image.fromarray(m).save(masks / name)
   lines = []
-  pairs = runlib.pair_photos(str(photos), str(masks), log=lines.append)
+  pairs = photolib.pair_photos(str(photos), str(masks), log=lines.append)
   assert sorted(os.path.basename(p) for p, _ in pairs) == ['a.png', 'b.png', 'broken.jpg', 'c.png']
   assert dict((os.path.basename(p), os.path.basename(m)) for p, m in pairs)['b.png'] == 'b_mask.png'
   assert any('nomask.png' in l for l in lines)
   rc = _rc(tiny_models, tmp_path, image=str(photos), mask=str(masks), engine={'method': 'yeh'})
   rc.sample_batch = 2
   lines.clear()
-  batched = runlib.inpaint_photos(rc, log=lines.append)
+  batched = photolib.inpaint_photos(rc, log=lines.append)
   assert len(batched) == 3 and any('batch 2/2' in l and 'eta' in l for l in lines)
   got = {os.path.basename(p): np.asarray(Image.open(p)) for p in batched}
   # One photo at a time gives the same results (same z0 per photo, inference-mode networks).
@@ -137,15 +138,15 @@ def test_photo_folders_pair_batch_and_resume(tiny_models, tmp_path):
               mask=str(masks / ('b_mask.png' if stem == 'b' else f'{stem}.png')),
               engine={'method': 'yeh'})
     one.output_dir = str(tmp_path / f'one_{stem}')
-    [path] = runlib.inpaint_photos(one, log=lambda s: None)
+    [path] = photolib.inpaint_photos(one, log=lambda s: None)
     diff = np.abs(np.asarray(Image.open(path), np.int16) - got[f'{stem}_inpainted.png'])
     assert diff.max() <= 1, stem
   # A re-run skips what exists; --overwrite redoes it.
   before = os.path.getmtime(batched[0])
   lines.clear()
-  again = runlib.inpaint_photos(rc, log=lines.append)
+  again = photolib.inpaint_photos(rc, log=lines.append)
   assert sorted(again) == sorted(batched)
   assert any('3 photo(s) already inpainted' in l for l in lines)
   assert os.path.getmtime(batched[0]) == before
-  runlib.inpaint_photos(rc, log=lambda s: None, overwrite=True)
+  photolib.inpaint_photos(rc, log=lambda s: None, overwrite=True)
   assert os.path.getmtime(batched[0]) >= before

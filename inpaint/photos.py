@@ -1,0 +1,207 @@
+"""The own-photos job: photos of any size with a mask each, inpainted at the models'
+resolution, with only the hole pasted back at full resolution.
+
+Layer: a job (like inpaint.run's dataset job), on top of the engine; it reuses
+run.Models and run.inpaint_batch_full for the batch itself and inpaint.outputs to write.
+"""
+
+import os
+import time
+from typing import List, Optional
+
+import numpy as np
+from absl import logging
+from PIL import Image
+
+from inpaint import blend
+from inpaint import data
+from inpaint import images as imgs
+from inpaint import outputs
+from inpaint import run as runlib
+from masks import generate as mgen
+
+
+def _photo_paths(image: str) -> List[str]:
+  if os.path.isdir(image):
+    paths = data.image_files(image)
+    if not paths:
+      raise data.DataError(f'--image={image!r}: no image files in that folder')
+    return paths
+  if not os.path.exists(image):
+    raise data.DataError(f'--image={image!r} does not exist')
+  return [image]
+
+
+def _read_photo(path: str) -> Optional[np.ndarray]:
+  """uint8 [H, W, 3] as the photo is displayed (EXIF orientation applied), or None."""
+  try:
+    return np.asarray(data.open_rgb(path), np.uint8)
+  except Exception as e:  # pylint: disable=broad-except
+    logging.warning('skipping unreadable image %s (%s)', path, e)
+    return None
+
+
+def _resize(a: np.ndarray, size, resample) -> np.ndarray:
+  """float array [H, W] or [H, W, C] -> resized float32 (PIL 'F' mode per channel)."""
+  if a.ndim == 2:
+    return np.asarray(Image.fromarray(a.astype(np.float32), 'F').resize(size, resample))
+  return np.stack([_resize(a[..., c], size, resample) for c in range(a.shape[-1])], -1)
+
+
+def paste_back(photo: np.ndarray, small: np.ndarray, mask: np.ndarray) -> np.ndarray:
+  """Blends a small result into a photo of any size; pixels outside the hole are the
+  photo's own, bit for bit.
+
+  Only the hole's box is worked on: the small result is upsampled (bicubic) for that
+  box alone, then Poisson-blended there (blend.blend_crop: bounded time and memory).
+
+  Args:
+    photo: uint8 [H, W, 3]; small: [s, s, 3] in [-1, 1] (the whole photo, small);
+    mask: [H, W], 1 = known.
+
+  Returns:
+    uint8 [H, W, 3].
+  """
+  box = blend.hole_box(mask)
+  if box is None:
+    return photo
+  y0, y1, x0, x1 = box
+  h, w = mask.shape
+  s = small.shape[0]
+  src = (small + 1.0) * 127.5
+  fill = np.stack([np.asarray(Image.fromarray(src[..., c].astype(np.float32), 'F').resize(
+      (x1 - x0, y1 - y0), Image.BICUBIC, box=(x0 * s / w, y0 * s / h, x1 * s / w, y1 * s / h)))
+      for c in range(3)], -1)
+  hole = mask[y0:y1, x0:x1] < 0.5
+  crop = blend.blend_crop(photo[y0:y1, x0:x1], fill, hole)
+  out = photo.copy()
+  out[y0:y1, x0:x1][hole] = np.clip(np.round(crop[hole]), 0, 255).astype(np.uint8)
+  return out
+
+
+def photo_mask(mask_path: str, width: int, height: int, log=print) -> np.ndarray:
+  """Mask PNG (white = fill) at the photo's size, [H, W] float32, 1 = known."""
+  if not os.path.exists(mask_path):
+    raise data.DataError(f'--mask={mask_path!r} does not exist')
+  try:
+    with Image.open(mask_path) as im:
+      size = im.size
+  except Exception as e:  # pylint: disable=broad-except
+    raise data.DataError(f'--mask={mask_path!r} cannot be read: {e}') from e
+  if size != (width, height):
+    msg = (f'mask {mask_path} is {size[0]}x{size[1]}, image is {width}x{height}: '
+           'resizing the mask (nearest neighbour)')
+    logging.warning(msg)
+  return mgen.mask_from_png(mask_path, (width, height))
+
+
+def pair_photos(image: str, mask: str, log=print) -> List[tuple]:
+  """(photo path, mask path) pairs.
+
+  A mask file applies to every photo; with a mask folder, each photo takes the mask
+  of the same stem (`car1.jpg` <- `car1.png`), or `<stem>_mask.<ext>`. A photo with
+  no mask gets one warning line and is left out.
+  """
+  paths = _photo_paths(image)
+  if not os.path.isdir(mask):
+    return [(p, mask) for p in paths]
+  by_stem = {}
+  for m in data.image_files(mask):
+    stem = os.path.splitext(os.path.basename(m))[0]
+    by_stem.setdefault(stem, m)
+    if stem.endswith('_mask'):
+      by_stem.setdefault(stem[:-len('_mask')], m)
+  pairs = []
+  for p in paths:
+    stem = os.path.splitext(os.path.basename(p))[0]
+    if stem.endswith('_mask') and os.path.samefile(os.path.dirname(p), mask):
+      continue  # A mask living beside the photos is not a photo.
+    if stem in by_stem:
+      pairs.append((p, by_stem[stem]))
+    else:
+      log(f'warning: no mask for {p} in {mask} (looked for {stem}.* and {stem}_mask.*); skipped')
+  return pairs
+
+
+def _small_inputs(photo: np.ndarray, mask_full: np.ndarray, s: int):
+  """The photo at s x s in [-1, 1] and its mask (a small pixel is a hole if any part is)."""
+  hole_small = _resize(1.0 - mask_full, (s, s), Image.BOX) > 1e-6
+  y = data.to_float(np.asarray(Image.fromarray(photo).resize((s, s), Image.BICUBIC))).numpy()
+  return y, (~hole_small).astype(np.float32)
+
+
+def _photo_z0(rc: runlib.RunConfig, models: Optional[runlib.Models], n: int) -> Optional[np.ndarray]:
+  """Every photo starts from the same seeded codes, so a photo's result does not
+  depend on the batch it is in (rows: restart r of photo i at r * n + i)."""
+  if models is None:
+    return None
+  inp = models.inpainter(rc.engine)
+  per_photo = inp.initial_z(rc.engine.restarts)
+  return np.repeat(per_photo, n, axis=0)
+
+
+def inpaint_photos(rc: runlib.RunConfig, log=print, overwrite: bool = False,
+                   strategy=None) -> List[str]:
+  """Own photos of any size, in batches of rc.sample_batch: inpaint at img_size, paste
+  only the hole back at full resolution.
+
+  Photos whose output exists are skipped unless `overwrite` (a re-run finishes an
+  interrupted job); outputs are written whole or not at all. Only one batch of
+  photos is in memory at a time.
+
+  Returns:
+    The paths of the full-resolution results (skipped photos included).
+  """
+  if not rc.mask:
+    raise data.DataError('--image needs --mask=<png or folder> (white = fill, black = keep)')
+  _photo_paths(rc.image)  # The photo's own error first.
+  if not os.path.exists(rc.mask):
+    raise data.DataError(f'--mask={rc.mask!r} does not exist')
+  pairs = pair_photos(rc.image, rc.mask, log)
+  if not pairs:
+    raise data.DataError(f'--mask={rc.mask!r}: no mask there for any photo of --image={rc.image!r}')
+  out_dir = rc.out_dir()
+
+  def target(path):
+    return os.path.join(out_dir, f'{os.path.splitext(os.path.basename(path))[0]}_inpainted.png')
+
+  done = [target(p) for p, _ in pairs if not overwrite and os.path.exists(target(p))]
+  todo = [(p, m) for p, m in pairs if overwrite or not os.path.exists(target(p))]
+  if done:
+    log(f'{len(done)} photo(s) already inpainted in {out_dir}: skipped (--overwrite to redo)')
+  if not todo:
+    return done
+  models = runlib.load_models(rc, strategy)
+  s = rc.img_size
+  results, n_read, t0 = list(done), 0, time.time()
+  for b in range(0, len(todo), rc.sample_batch):
+    batch = []
+    for path, mask_path in todo[b:b + rc.sample_batch]:
+      photo = _read_photo(path)
+      if photo is None:
+        continue
+      mask_full = photo_mask(mask_path, photo.shape[1], photo.shape[0], log)
+      batch.append((path, photo, mask_full) + _small_inputs(photo, mask_full, s))
+    n_read += len(todo[b:b + rc.sample_batch])
+    if not batch:
+      continue
+    y = np.stack([x[3] for x in batch])
+    m = np.stack([x[4] for x in batch])
+    out = runlib.inpaint_batch_full(rc, models, y, m, log=log, z0=_photo_z0(rc, models, len(batch)))
+    for i, (path, photo, mask_full, _, _) in enumerate(batch):
+      name = os.path.splitext(os.path.basename(path))[0]
+      outputs.write_outputs(out_dir, name, y[i:i + 1], m[i:i + 1], out['g'][i:i + 1],
+                    out['result'][i:i + 1], False,
+                    {'method': rc.engine.method, 'source': path, 'seconds': out['seconds']},
+                    {k: v[i:i + 1] for k, v in out['terms'].items()}, out['loss'][i:i + 1])
+      full = paste_back(photo, out['result'][i], mask_full)
+      results.append(imgs.save_png(target(path), full))
+      h, w = mask_full.shape
+      log(f'{path}: {w}x{h}, hole {100 * (1 - mask_full.mean()):.1f}% -> {target(path)}')
+    left = len(todo) - n_read
+    eta = (time.time() - t0) / n_read * left
+    log(f'batch {b // rc.sample_batch + 1}/{-(-len(todo) // rc.sample_batch)}: '
+        f'{n_read} photo(s) done, {left} left, eta {eta:.0f}s')
+  if not results:
+    raise data.DataError(f'--image={rc.image!r}: no readable image')
+  return results

@@ -1,0 +1,368 @@
+"""Speed of the inpainting loop, blending, own photos and training (library of
+`python -m metrics.benchmark`; see that module for what is measured and how).
+
+Timings of long loops are measured over `measure_iters` iterations (after a
+warm-up that includes tracing) and scaled linearly to `iters`: every iteration
+does the same work, so this only removes waiting.
+"""
+
+import dataclasses
+import json
+import os
+import platform
+import time
+from typing import Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from googlenet import train_lib as gtrain
+from inpaint import engine
+from inpaint import photos
+from inpaint import run as runlib
+from inpaint import train_gan
+from masks import generate as mg
+
+
+@dataclasses.dataclass
+class Settings:
+  """What one benchmark run measures (the flags of metrics.benchmark)."""
+  iters: int = 1500
+  measure_iters: int = 60
+  eager_iters: int = 20
+  batches: Sequence[int] = (1, 16, 64)
+  methods: Sequence[str] = ('semantic', 'yeh')
+  variants: Sequence[str] = ('fp32', 'xla', 'bf16')
+  photos: bool = True
+  photo_iters: int = 100
+  training: bool = True
+  train_widths: Sequence[float] = (0.5, 1.0)
+  train_variants: Sequence[str] = ('fp32', 'xla', 'bf16')
+  train_steps: int = 5
+  load_model: str = None
+  classifier_dir: str = None
+
+
+def macs(model: keras.Model) -> int:
+  """Multiply-adds of one forward pass of one image through conv/dense layers."""
+  total = 0
+  for layer in model.layers:
+    if isinstance(layer, keras.layers.Conv2DTranspose):
+      h, w, cin = layer.input.shape[1:]
+      k = layer.kernel_size
+      total += h * w * k[0] * k[1] * cin * layer.filters
+    elif isinstance(layer, keras.layers.Conv2D):
+      h, w, cout = layer.output.shape[1:]
+      k = layer.kernel_size
+      total += h * w * k[0] * k[1] * layer.input.shape[-1] * cout
+    elif isinstance(layer, keras.layers.Dense):
+      total += int(np.prod(layer.input.shape[1:])) * layer.units
+  return int(total)
+
+
+def loss_macs(g, d, c, method: str) -> int:
+  """Per image-iteration: forward G once, D and GoogLeNet on G(z) and x; the
+  backward pass to z costs about one more forward (input gradients only, no
+  weight gradients), hence the factor 2."""
+  fwd = macs(g) + 2 * macs(d) + (2 * macs(c) if method == 'semantic' else 0)
+  return 2 * fwd
+
+
+def matmul_gflops(n: int = 2048, reps: int = 10) -> float:
+  a = tf.random.uniform([n, n])
+  b = tf.random.uniform([n, n])
+  f = tf.function(lambda: tf.matmul(a, b))
+  f().numpy()
+  t = time.perf_counter()
+  for _ in range(reps):
+    r = f()
+  r.numpy()
+  return 2 * n ** 3 * reps / (time.perf_counter() - t) / 1e9
+
+
+def _data(n, seed=0):
+  rng = np.random.default_rng(seed)
+  y = rng.uniform(-1, 1, (n, 64, 64, 3)).astype(np.float32)
+  m = np.stack([mg.make_mask('center', 64)] * n)
+  return y, m
+
+
+def time_compiled(inp: engine.Inpainter, batch: int, measure: int) -> float:
+  """Seconds per iteration for a batch (warm-up chunk first, then timed)."""
+  y, m = _data(batch)
+  inp.cfg.iters, inp.cfg.print_freq = 2, 2
+  inp.inpaint(y, m, log=lambda s: None)  # Trace.
+  inp.cfg.iters, inp.cfg.print_freq = measure, measure
+  t = time.perf_counter()
+  inp.inpaint(y, m, log=lambda s: None)
+  return (time.perf_counter() - t) / measure
+
+
+def time_eager(inp: engine.Inpainter, steps: int) -> float:
+  """Seconds per iteration of one image, the seed's way: a Python loop of eager
+  steps, each fetching its loss to the host."""
+  y, m = _data(1)
+  y, m4 = tf.constant(y), tf.constant(m[..., None])
+  w = engine.weighted_mask(m4)
+  z = tf.constant(inp.initial_z(1))
+  zeros, inf = tf.zeros_like(z), tf.fill([1], np.float32(np.inf))
+  st = engine.LoopState(it=tf.constant(0), z=z, s1=zeros, s2=zeros, best_loss=inf, best_z=z,
+                        best_terms=tf.zeros([1, 1]), last_terms=tf.zeros([1, 1]), ref_loss=inf,
+                        stale=tf.zeros([1], tf.int32), used=tf.zeros([1], tf.int32))
+  active = tf.ones([1], tf.bool)
+
+  def step(st):
+    with tf.GradientTape() as tape:
+      tape.watch(st.z)
+      total, _, _ = inp.loss_terms(st.z, y, m4, w)
+    st = inp.optimizer_step(st, tape.gradient(total, st.z), active)
+    return st._replace(it=st.it + 1), float(total[0])  # The per-step host round trip.
+
+  st, _ = step(st)
+  t = time.perf_counter()
+  for _ in range(steps):
+    st, _ = step(st)
+  return (time.perf_counter() - t) / steps
+
+
+VARIANTS = {'fp32': {}, 'xla': {'jit_compile': True}, 'bf16': {'compute_dtype': 'bfloat16'},
+            'xla_bf16': {'jit_compile': True, 'compute_dtype': 'bfloat16'}}
+
+
+def check_variant(g, d, c, method, variant, iters=100) -> dict:
+  """How far a faster variant's result is from the plain fp32 loop's (same y, M, z0)."""
+  y, m = _data(4)
+  outs = []
+  for v in ('fp32', variant):
+    cfg = engine.Config(method=method, iters=iters, print_freq=iters, **VARIANTS[v])
+    outs.append(engine.Inpainter(g, d, c, cfg).inpaint(y, m, log=lambda s: None))
+  return {'max_abs_diff_gz': float(np.abs(outs[0]['g'] - outs[1]['g']).max()),
+          'mean_abs_diff_gz': float(np.abs(outs[0]['g'] - outs[1]['g']).mean()),
+          'loss_fp32': float(np.mean(outs[0]['loss'])),
+          'loss_variant': float(np.mean(outs[1]['loss']))}
+
+
+def time_blend(reps: int = 20) -> dict:
+  """Milliseconds per 64x64 Poisson blend, for each mask type's hole."""
+  from inpaint import blend  # pylint: disable=import-outside-toplevel
+  rng = np.random.default_rng(0)
+  y, g = rng.uniform(-1, 1, (2, 64, 64, 3))
+  out = {}
+  for t in ('center', 'left', 'random'):
+    m = mg.make_mask(t, 64)
+    t0 = time.perf_counter()
+    for _ in range(reps):
+      blend.poisson_blend(y, g, m)
+    out[f'blend_ms_{t}'] = 1000 * (time.perf_counter() - t0) / reps
+  return out
+
+
+TRAIN_VARIANTS = {'fp32': {}, 'xla': {'jit_compile': True},
+                  'bf16': {'compute_dtype': 'mixed_bfloat16'}}
+
+
+def time_gan_step(width: float, variant: str, steps: int, diffaug: str = '') -> float:
+  """Seconds per DCGAN training step at batch 64 (D once, G twice)."""
+  gan = train_gan.GAN(train_gan.Config(width=width, batch_size=64, diffaug=diffaug,
+                                       ema_decay=0.999 if diffaug else 0.0,
+                                       **TRAIN_VARIANTS[variant]))
+  real = tf.random.uniform([64, 64, 64, 3], -1, 1)
+  for _ in range(2):  # Trace + one warm step.
+    gan.train_step(real)[0].numpy()
+  t = time.perf_counter()
+  for _ in range(steps):
+    d_loss, _ = gan.train_step(real)
+  float(d_loss)
+  return (time.perf_counter() - t) / steps
+
+
+def time_exemplar(n: int = 4) -> dict:
+  """Seconds per 64x64 image of the exemplar method, for each mask type."""
+  from inpaint import exemplar  # pylint: disable=import-outside-toplevel
+  from scipy import ndimage  # pylint: disable=import-outside-toplevel
+  rng = np.random.default_rng(0)
+  y = np.clip(ndimage.gaussian_filter(rng.uniform(-1, 1, (n, 64, 64, 3)), (0, 2, 2, 0)) * 3, -1, 1)
+  out = {}
+  for t in ('center', 'left', 'random'):
+    m = np.stack([mg.make_mask(t, 64, i) for i in range(n)])
+    t0 = time.perf_counter()
+    exemplar.complete_batch(y, m)
+    out[f'exemplar_s_per_image_{t}'] = (time.perf_counter() - t0) / n
+  return out
+
+
+def time_photo_blend() -> dict:
+  """photo_blend_here() in a fresh process, so that its peak memory is its own."""
+  import subprocess  # pylint: disable=import-outside-toplevel
+  import sys  # pylint: disable=import-outside-toplevel
+  code = 'import json; from metrics import speed; print(json.dumps(speed.photo_blend_here()))'
+  proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True)
+  return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def photo_blend_here(h: int = 3000, w: int = 4000, hole=(800, 2600, 1000, 3000)) -> dict:
+  """Pasting a 64x64 result back into a 12-megapixel photo with a 30% hole
+  (photos.paste_back): seconds, the process's peak memory before and after."""
+  import resource  # pylint: disable=import-outside-toplevel
+  rng = np.random.default_rng(0)
+  photo = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+  small = rng.uniform(-1, 1, (64, 64, 3)).astype(np.float32)
+  mask = np.ones((h, w), np.float32)
+  mask[hole[0]:hole[1], hole[2]:hole[3]] = 0
+  before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+  t = time.perf_counter()
+  out = photos.paste_back(photo, small, mask)
+  sec = time.perf_counter() - t
+  grow = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before
+  assert np.array_equal(out[mask > 0.5], photo[mask > 0.5])
+  return {'photo_megapixels': h * w / 1e6, 'hole_fraction': float(1 - mask.mean()),
+          'paste_back_seconds': sec, 'peak_rss_growth_mb': grow,
+          'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def time_photos(n: int = 16, iters: int = 100) -> dict:
+  """Own photos: n photos of mixed sizes (each with its own mask, paired by stem),
+  inpainted batched (one batch of n) and one at a time, end to end (reading,
+  inpainting at 64x64, pasting back, writing); seconds per photo at `iters`.
+  """
+  import tempfile  # pylint: disable=import-outside-toplevel
+  from PIL import Image  # pylint: disable=import-outside-toplevel
+  rng = np.random.default_rng(0)
+  sizes = [(320, 240), (640, 480), (1024, 768), (300, 400)]
+  out = {'photos': n, 'iters': iters, 'sizes': sizes}
+  with tempfile.TemporaryDirectory() as tmp:
+    for folder in ('photos', 'masks'):
+      os.makedirs(os.path.join(tmp, folder))
+    for i in range(n):
+      w, h = sizes[i % len(sizes)]
+      Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(
+          os.path.join(tmp, 'photos', f'car{i:02d}.jpg'))
+      m = np.zeros((h, w), np.uint8)
+      m[h // 4:3 * h // 4, w // 4:3 * w // 4] = 255
+      Image.fromarray(m).save(os.path.join(tmp, 'masks', f'car{i:02d}.png'))
+    for name, batch in (('batched', n), ('one_at_a_time', 1)):
+      rc = runlib.RunConfig(engine=engine.Config(iters=iters, print_freq=iters),
+                            image=os.path.join(tmp, 'photos'), mask=os.path.join(tmp, 'masks'),
+                            output_dir=os.path.join(tmp, name), sample_batch=batch)
+      t0 = time.perf_counter()
+      photos.inpaint_photos(rc, log=lambda s: None)
+      out[f'{name}_s_per_photo'] = (time.perf_counter() - t0) / n
+  return out
+
+
+def time_training(widths=(0.5,), variants=('fp32',), steps=5, log=print) -> dict:
+  out = {'dcgan_steps': []}
+  for w in widths:
+    for v in variants:
+      sec = time_gan_step(w, v, steps)
+      out['dcgan_steps'].append({'width': w, 'variant': v, 'sec_per_step_batch64': sec})
+      log(f'DCGAN width {w} {v}: {sec:.3f} s per training step (batch 64)')
+  sec = time_gan_step(widths[0], variants[-1], steps, diffaug='color,translation,cutout')
+  out['dcgan_steps'].append({'width': widths[0], 'variant': variants[-1] + '+diffaug+ema',
+                             'sec_per_step_batch64': sec})
+  log(f'DCGAN width {widths[0]} {variants[-1]} + DiffAugment + EMA: {sec:.3f} s per step')
+  cfg = gtrain.Config(bsize=64)
+  trainer = gtrain.Trainer(cfg)
+  x = tf.random.uniform([64, 64, 64, 3], -1, 1)
+  lab = tf.zeros([64], tf.int32)
+  trainer.train_step(x, lab)
+  t = time.perf_counter()
+  for _ in range(5):
+    loss, _ = trainer.train_step(x, lab)
+  float(loss)
+  per_step = (time.perf_counter() - t) / 5
+  steps = 6431 // 64  # The train split of the shipped run.
+  out['googlenet_sec_per_step_batch64'] = per_step
+  out['googlenet_sec_per_epoch'] = per_step * steps
+  return out
+
+
+def _time_losses(g, d, c, s: Settings, log) -> tuple:
+  """The compiled and eager rows for each loss set, plus the variant checks."""
+  rows, res = [], {}
+  for method in [m for m in s.methods if m != 'none']:
+    n_macs = loss_macs(g, d, c, method)
+    log(f'{method}: {n_macs / 1e6:.1f} M multiply-adds per image-iteration '
+        '(forward G + 2x D + 2x GoogLeNet, times 2 for the backward pass to z)')
+    res[f'{method}_macs_per_image_iter'] = n_macs
+    for variant in s.variants:
+      name = f'compiled {variant}'
+      inp = engine.Inpainter(g, d, c, engine.Config(method=method, **VARIANTS[variant]))
+      for b in s.batches:
+        spi = time_compiled(inp, b, s.measure_iters)
+        rows.append({'method': method, 'loop': name, 'batch': b,
+                     'sec_per_image': spi * s.iters / b, 'gflops': 2 * n_macs * b / spi / 1e9})
+        log(f'{method:9s} {name:13s} batch {b:3d}: {rows[-1]["sec_per_image"]:8.2f} s/image at '
+            f'{s.iters} iters, {rows[-1]["gflops"]:6.1f} GFLOP/s')
+    spi = time_eager(engine.Inpainter(g, d, c, engine.Config(method=method)), s.eager_iters)
+    rows.append({'method': method, 'loop': 'eager per-image', 'batch': 1,
+                 'sec_per_image': spi * s.iters, 'gflops': 2 * n_macs / spi / 1e9})
+    log(f'{method:9s} eager per-image batch   1: {spi * s.iters:8.2f} s/image')
+    for variant in s.variants:
+      if variant != 'fp32':
+        chk = res[f'{method}_{variant}_vs_fp32'] = check_variant(g, d, c, method, variant)
+        log(f'{method:9s} {variant} vs fp32 after 100 iters (4 images): max |dG| '
+            f'{chk["max_abs_diff_gz"]:.4f}, mean |dG| {chk["mean_abs_diff_gz"]:.4f}, '
+            f'loss {chk["loss_variant"]:.4g} vs {chk["loss_fp32"]:.4g}')
+  return rows, res
+
+
+def _targets(rows, batches) -> dict:
+  """The speed targets, from the compiled rows."""
+  def best(method, batch):
+    return min(r['sec_per_image'] for r in rows if r['method'] == method and r['batch'] == batch
+               and r['loop'].startswith('compiled'))
+  eager = {r['method']: r['sec_per_image'] for r in rows if r['loop'] == 'eager per-image'}
+  if 'semantic' not in eager or 64 not in batches:
+    return {}
+  return {'target_semantic_b64_le_15s': best('semantic', 64) <= 15,
+          'speedup_vs_eager_semantic': eager['semantic'] / best('semantic', max(batches))}
+
+
+def measure(s: Settings, log=print) -> dict:
+  """Runs every timing `s` asks for and returns them (rows, targets, machine); logs one
+  line per measurement as it goes."""
+  g, d, _ = train_gan.load_gan(s.load_model)
+  c = gtrain.load_inference(s.classifier_dir)
+  res = {'machine': {'cpus': os.cpu_count(), 'platform': platform.platform(),
+                     'processor': platform.processor(), 'tensorflow': tf.__version__},
+         'iters': s.iters, 'measure_iters': s.measure_iters}
+  res['matmul_gflops_fp32'] = matmul_gflops()
+  log(f'fp32 matmul (2048^3): {res["matmul_gflops_fp32"]:.1f} GFLOP/s')
+  rows, more = _time_losses(g, d, c, s, log)
+  res.update(more)
+  res['rows'] = rows
+  res['blend'] = time_blend()
+  res['exemplar'] = time_exemplar()
+  log('exemplar, s per 64x64 image: ' + ', '.join(
+      f'{k.rsplit("_", 1)[1]} {v:.2f}' for k, v in res['exemplar'].items()))
+  res['photo_blend'] = pb = time_photo_blend()
+  log(f'12 MP photo, 30% hole, paste back: {pb["paste_back_seconds"]:.1f} s, peak memory '
+      f'+{pb["peak_rss_growth_mb"]:.0f} MB (process peak {pb["peak_rss_mb"]:.0f} MB, TensorFlow '
+      'imported)')
+  log('Poisson blend, ms per 64x64 image: ' +
+      ', '.join(f'{k[9:]} {v:.1f}' for k, v in res['blend'].items()))
+  if s.photos:
+    res['photos'] = ph = time_photos(16, s.photo_iters)
+    log(f'own photos (16, mixed sizes, {ph["iters"]} iters, end to end): batched '
+        f'{ph["batched_s_per_photo"]:.2f} s/photo, one at a time '
+        f'{ph["one_at_a_time_s_per_photo"]:.2f} s/photo')
+  if s.training:
+    res['training'] = time_training(s.train_widths, s.train_variants, s.train_steps, log)
+  res.update(_targets(rows, s.batches))
+  return res
+
+
+def table(res: dict) -> str:
+  """The Markdown table of the loop rows, then the other results, one per line."""
+  lines = [f'| method | loop | batch | s/image @{res["iters"]} iters | GFLOP/s | '
+           '% of matmul peak |', '|---|---|---|---|---|---|']
+  for r in res['rows']:
+    lines.append(f'| {r["method"]} | {r["loop"]} | {r["batch"]} | {r["sec_per_image"]:.2f} | '
+                 f'{r["gflops"]:.1f} | {100 * r["gflops"] / res["matmul_gflops_fp32"]:.0f}% |')
+  for k in ('target_semantic_b64_le_15s', 'speedup_vs_eager_semantic', 'training', 'blend',
+            'exemplar', 'photo_blend', 'photos'):
+    if k in res:
+      lines.append(f'{k}: {res[k]}')
+  return '\n'.join(lines)
