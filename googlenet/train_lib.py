@@ -16,6 +16,7 @@ from inpaint import checks
 from inpaint import ckpt
 from inpaint import data
 from inpaint import distribute
+from inpaint import networks
 from inpaint import tb
 
 AUX_WEIGHT = 0.3
@@ -294,10 +295,10 @@ def export_run(run_dir: str, out_dir: str) -> str:
   return export(load_inference(run_dir), _saved_config(run_dir), out_dir)
 
 
-def _saved_config(folder: str, cfg: Optional[Config] = None) -> Config:
-  """cfg (default: the recipe's) with the architecture of a run or export folder."""
+def _saved_config(folder: str) -> Config:
+  """The recipe's config with the architecture of a run or export folder."""
   saved = ckpt.read_config(folder)
-  return dataclasses.replace(cfg or Config(), width=saved.get('width', 1.0),
+  return dataclasses.replace(Config(), width=saved.get('width', 1.0),
                              img_size=saved.get('img_size', 64),
                              n_class=saved.get('n_class', data.NUM_CLASSES))
 
@@ -306,20 +307,10 @@ def build_inference(cfg: Config) -> keras.Model:
   return gmodel.build_googlenet(cfg.n_class, cfg.img_size, cfg.width, cfg.keep_prob, aux=False)
 
 
-def load_inference(folder: Optional[str] = None, cfg: Optional[Config] = None) -> keras.Model:
-  """Loads an inference GoogLeNet from an export folder or a training run folder.
-
-  The architecture comes from the folder's config.json.
-  """
-  folder = folder or SHIPPED
-  cfg = _saved_config(folder, cfg)
-  if os.path.exists(os.path.join(folder, ckpt.WEIGHTS)):
-    net = build_inference(cfg)
-    ckpt.import_weights(folder, {'googlenet': net}, arch_config(cfg))
-    return net
-  full = gmodel.build_googlenet(cfg.n_class, cfg.img_size, cfg.width, cfg.keep_prob, aux=True)
-  ckpt.restore_models(folder, arch_config(cfg), model=full)
-  return gmodel.inference_model(full)
+def load_inference(folder: Optional[str] = None) -> keras.Model:
+  """The inference GoogLeNet of an export or training-run folder (default: the shipped
+  one); networks.load."""
+  return networks.load(folder or SHIPPED, 'googlenet').models['googlenet']
 
 
 def predict_logits(net: keras.Model, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
@@ -336,7 +327,7 @@ def topk(logits: np.ndarray, labels: np.ndarray, ks: Sequence[int] = (1, 5)):
 
 def evaluate(cfg: Config) -> Tuple[float, float, int]:
   """Top-1 / top-5 accuracy of cfg.load (default: the shipped model) on cfg.eval_split."""
-  net = load_inference(cfg.load, cfg)
+  net = load_inference(cfg.load)
   images, labels = data.load_arrays(cfg.data_dir, cfg.eval_split, net.input_shape[1],
                                     cfg.seed, cfg.limit)
   if (labels < 0).any():
@@ -347,7 +338,7 @@ def evaluate(cfg: Config) -> Tuple[float, float, int]:
 
 def predict(cfg: Config, paths: Sequence[str]):
   """Returns [(path, class index, probability)] for image files."""
-  net = load_inference(cfg.load, cfg)
+  net = load_inference(cfg.load)
   size = net.input_shape[1]
   rows, imgs = [], []
   for p in paths:

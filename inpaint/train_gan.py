@@ -17,6 +17,7 @@ from inpaint import dcgan
 from inpaint import diffaug
 from inpaint import distribute
 from inpaint import images as imgs
+from inpaint import networks
 from inpaint import tb
 
 SHIPPED = ckpt.shipped('dcgan')
@@ -346,21 +347,13 @@ def export(run_dir: str, out_dir: str) -> str:
 
 
 def load_gan(folder: Optional[str] = None):
-  """Builds G and D from a run or export folder (default: the shipped one).
+  """G and D of a run or export folder (default: the shipped one); networks.load.
 
   Returns:
     (generator, discriminator, config dict).
   """
-  folder = folder or SHIPPED
-  saved = ckpt.read_config(folder)
-  cfg = _run_config(saved)
-  g = dcgan.build_generator(cfg.z_dim, cfg.img_size, cfg.width)
-  d = dcgan.build_discriminator(cfg.img_size, cfg.width)
-  is_export = os.path.exists(os.path.join(folder, ckpt.WEIGHTS))
-  # A training run that kept an EMA of G samples from it (exports already hold it).
-  g_key = 'generator_ema' if cfg.ema_decay > 0 and not is_export else 'generator'
-  ckpt.restore_models(folder, arch_config(cfg), **{g_key: g, 'discriminator': d})
-  return g, d, saved
+  loaded = networks.load(folder or SHIPPED, 'dcgan')
+  return loaded.models['generator'], loaded.models['discriminator'], loaded.config
 
 
 def shipped_available() -> bool:

@@ -15,12 +15,12 @@ LAYERS = (
     ('masks', 'masks.generate', 'metrics', 'metrics.errors', 'inpaint', 'googlenet',
      'inpaint.checks'),
     # Shared by both trainers and the inpainting jobs: data, checkpoints, devices, the
-    # classical fills, blending, the DCGAN definition; tables of metrics.
+    # classical fills, blending, both model definitions; tables of metrics.
     ('inpaint.data', 'inpaint.ckpt', 'inpaint.distribute', 'inpaint.tb', 'inpaint.blend',
      'inpaint.exemplar', 'inpaint.baseline', 'inpaint.diffaug', 'inpaint.dcgan',
-     'inpaint.images', 'inpaint.cli', 'metrics.tables', 'metrics.plot'),
-    # The classifier.
-    ('googlenet.model', 'googlenet.train_lib'),
+     'inpaint.images', 'inpaint.cli', 'metrics.tables', 'metrics.plot', 'googlenet.model'),
+    # The classifier's training; the one loader of trained networks.
+    ('googlenet.train_lib', 'inpaint.networks'),
     # The engine (loss terms + latent optimisation) and the Frechet distance.
     ('inpaint.engine', 'metrics.frechet'),
     # Jobs: training the GAN, inpainting datasets and photos, writing outputs.

@@ -1,0 +1,69 @@
+"""The one loader of trained networks: any exported or training-run folder of the
+DCGAN or the GoogLeNet -> built Keras models with their weights, plus the config.
+
+Layer: beside googlenet.train_lib (it needs both model definitions, dcgan and
+googlenet.model, and the checkpoint formats of inpaint.ckpt; neither the engine nor
+a job). Where the shipped weights live is known by ckpt.shipped only.
+"""
+
+import os
+from typing import Dict, NamedTuple, Optional
+
+import keras
+
+from googlenet import model as gmodel
+from inpaint import ckpt
+from inpaint import dcgan
+
+KINDS = ('dcgan', 'googlenet')
+_ARCH = {'dcgan': 'dcgan', 'googlenet_bn': 'googlenet'}
+
+
+class Loaded(NamedTuple):
+  """models: {'generator', 'discriminator'} for a DCGAN, {'googlenet'} (the inference
+  graph, image [N, S, S, 3] in [-1, 1] -> logits [N, n_class]) for a GoogLeNet."""
+  models: Dict[str, keras.Model]
+  config: dict
+
+
+def arch(config: dict) -> dict:
+  """The architecture keys of a saved config (what must match for weights to load)."""
+  return {k: config[k] for k in ckpt.ARCH_KEYS if k in config}
+
+
+def load(folder: Optional[str] = None, kind: Optional[str] = None) -> Loaded:
+  """Builds the network a folder holds and loads its weights.
+
+  Args:
+    folder: an export folder (weights.npz, as under checkpoints/) or a training run
+      (ckpt/); default: the shipped one of `kind`.
+    kind: 'dcgan' | 'googlenet'; default: read from the folder's config.json.
+
+  Raises:
+    ckpt.CheckpointError: a missing, unreadable or mismatching folder, in one line.
+  """
+  if folder is None:
+    if kind not in KINDS:
+      raise ValueError(f'load() without a folder needs kind= one of {", ".join(KINDS)}')
+    folder = ckpt.shipped(kind)
+  config = ckpt.read_config(folder)
+  found = _ARCH.get(config.get('arch', 'dcgan' if 'z_dim' in config else 'googlenet_bn'))
+  if kind is not None and found != kind:
+    raise ckpt.CheckpointError(f'{folder!r} holds a {found}, not a {kind}')
+  is_export = os.path.exists(os.path.join(folder, ckpt.WEIGHTS))
+  if found == 'dcgan':
+    z_dim, size, width = config.get('z_dim', 100), config.get('img_size', 64), config.get('width', 1.0)
+    g = dcgan.build_generator(z_dim, size, width)
+    d = dcgan.build_discriminator(size, width)
+    # A training run that kept an EMA of G samples from it (exports already hold it).
+    g_key = 'generator_ema' if config.get('ema_decay', 0.0) > 0 and not is_export else 'generator'
+    ckpt.restore_models(folder, arch(config), **{g_key: g, 'discriminator': d})
+    return Loaded({'generator': g, 'discriminator': d}, config)
+  n_class, size, width = config.get('n_class', 196), config.get('img_size', 64), config.get('width', 1.0)
+  if is_export:
+    net = gmodel.build_googlenet(n_class, size, width, aux=False)
+    ckpt.import_weights(folder, {'googlenet': net}, arch(config))
+    return Loaded({'googlenet': net}, config)
+  full = gmodel.build_googlenet(n_class, size, width, aux=True)
+  ckpt.restore_models(folder, arch(config), model=full)
+  return Loaded({'googlenet': gmodel.inference_model(full)}, config)
