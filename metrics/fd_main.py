@@ -35,7 +35,7 @@ def run():
   g, _, _ = train_gan.load_gan(FLAGS.load_model)
   net = gtrain.load_inference(FLAGS.classifier_dir or frechet.REFERENCE)
   res = frechet.gan_distances(g, net, FLAGS.data_dir, FLAGS.num, FLAGS.seed, FLAGS.training_mode,
-                              FLAGS.split)
+                              FLAGS.split, log=lambda line: print(line, flush=True))
   sp = FLAGS.split
   print(f'FD(generated, {sp}) = {res[f"fd_generated_{sp}"]:.2f}  '
         f'({res["num_generated"]} generated vs {res[f"num_{sp}"]} {sp} images)')

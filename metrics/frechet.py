@@ -6,6 +6,7 @@ shipped classifier improves. `python -m metrics.fd_main` prints them.
 """
 
 
+import time
 from typing import Optional
 
 import numpy as np
@@ -79,11 +80,13 @@ class RealFeatures:
     self.num = len(real)
     self._data = (data_dir, seed, size)
 
-  def floor(self) -> dict:
+  def floor(self, log=lambda line: None, sec_per_image: float = 0.0) -> dict:
     """FD(train, val): two disjoint real sets, the best a generator can hope for."""
     data_dir, seed, size = self._data
     train, _ = data.load_arrays(data_dir, 'train', size, seed)
     val, _ = data.load_arrays(data_dir, 'val', size, seed)
+    log(f'floor: features of {len(train)} train + {len(val)} val images, eta '
+        f'{sec_per_image * (len(train) + len(val)):.0f}s')
     return {'fd_train_val': frechet_distance(pooled_features(self.classifier, train),
                                              pooled_features(self.classifier, val)),
             'num_train': len(train), 'num_val': len(val)}
@@ -93,14 +96,20 @@ class RealFeatures:
 
 
 def gan_distances(generator, classifier, data_dir: Optional[str] = None, num: int = 2000,
-                  seed: int = 0, training_mode: bool = False, split: str = 'val') -> dict:
-  """FD(generated, real split) and the floor FD(train, val) on pooled features.
+                  seed: int = 0, training_mode: bool = False, split: str = 'val',
+                  log=lambda line: None) -> dict:
+  """FD(generated, real split) and the floor FD(train, val) on pooled features; `log`
+  gets one progress line per stage, with an ETA for what is left.
 
   Returns:
     {'fd_generated_<split>', 'fd_train_val', 'num_generated', 'num_<split>',
     'num_train', 'num_val'}.
   """
+  t0 = time.time()
   real = RealFeatures(classifier, data_dir, split, seed)
+  per_image = (time.time() - t0) / max(1, real.num)  # Reading + features, seconds per image.
+  log(f'features of {real.num} {split} images: {time.time() - t0:.0f}s; {num} generated '
+      f'next, eta {per_image * num:.0f}s')
   if training_mode:  # Batch statistics, for comparing with inference mode.
     rng = np.random.default_rng(seed)
     z = dcgan.sample_z(rng, num, generator.input_shape[-1])
@@ -108,5 +117,7 @@ def gan_distances(generator, classifier, data_dir: Optional[str] = None, num: in
                            for i in range(0, num, 64)])
   else:
     fake = generate(generator, num, seed)
-  return {f'fd_generated_{split}': real.distance(fake), f'num_{split}': real.num,
-          'num_generated': num, **real.floor()}
+  fd = real.distance(fake)
+  log(f'{num} generated images: FD {fd:.2f} ({time.time() - t0:.0f}s)')
+  return {f'fd_generated_{split}': fd, f'num_{split}': real.num, 'num_generated': num,
+          **real.floor(log, per_image)}

@@ -42,6 +42,19 @@ def test_frechet_distance():
   assert frechet.frechet_distance(a, 2 * a) == pytest.approx(want, rel=1e-6)
 
 
+def test_gan_distances_on_tiny_models_with_progress(tiny_models, cropped_dir):
+  from googlenet import train_lib as gtrain
+  from inpaint import train_gan
+  g, _, _ = train_gan.load_gan(tiny_models['dcgan'])
+  net = gtrain.load_inference(tiny_models['googlenet'])
+  lines = []
+  res = frechet.gan_distances(g, net, cropped_dir, num=20, split='all', log=lines.append)
+  assert res['num_generated'] == 20 and res['num_all'] == res['num_train'] + res['num_val']
+  assert res['fd_generated_all'] > 0 and res['fd_train_val'] >= 0
+  assert len(lines) == 3 and all('eta' in l for l in (lines[0], lines[2]))
+  assert f'FD {res["fd_generated_all"]:.2f}' in lines[1]
+
+
 def test_compare_resumes_and_measure_errors(tiny_models, tmp_path, cropped_dir):
   out = str(tmp_path / 'cmp')
   kw = dict(num=3, iters=4, mask_types=['left'], ablation=True, seed=0, data_dir=cropped_dir,
