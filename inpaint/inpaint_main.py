@@ -69,8 +69,9 @@ flags.DEFINE_string('semantic_input', _D.semantic_input, 'What the semantic term
 flags.DEFINE_float('sem_known_frac', _D.sem_known_frac, 'Keep only feature positions whose share of known '
                    'pixels is at least this (0 = all, the seed).')
 flags.DEFINE_float('early_stop_tol', _D.early_stop_tol, 'Relative loss improvement that counts as progress.')
-flags.DEFINE_integer('early_stop_patience', _D.early_stop_patience, 'Stop an image after this many iterations '
-                     'without progress (0 = run all --iters).')
+flags.DEFINE_integer('early_stop_patience', _D.early_stop_patience, 'Stop an image after this many '
+                     'iterations without progress (0 = run all --iters; default: 100 for semantic, '
+                     '0 for yeh).')
 cli.define_strategy_flags()
 
 

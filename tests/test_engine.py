@@ -261,6 +261,14 @@ def test_early_stop_freezes_converged_images(nets):
   assert out2['iters'] < 200 and out2['iters_used'].max() < 200
 
 
+def test_early_stop_defaults_per_method():
+  # Measured for the semantic defaults (README); Yeh as published runs every iteration.
+  assert engine.Config().patience() == 100 and engine.Config().early_stop_tol == 1e-3
+  assert engine.Config(method='yeh').patience() == 0
+  assert engine.Config(early_stop_patience=0).patience() == 0
+  assert engine.Config(**engine.SEED).patience() == 0
+
+
 def test_on_chunk_sees_current_best(nets):
   g_net, d_net, _ = nets
   y, m = _batch(2)
