@@ -24,7 +24,7 @@ flags.DEFINE_string('load', None, 'Run or export folder to resume / evaluate '
 flags.DEFINE_float('lr', 1e-3, 'Initial (peak) learning rate of Adam.')
 flags.DEFINE_integer('bsize', 64, 'Batch size (the original: 128).')
 flags.DEFINE_float('keep_prob', 0.7, 'Dropout keep probability (the original: 0.4).')
-flags.DEFINE_integer('maxepoch', 60, 'Number of training epochs (the original: 100).')
+flags.DEFINE_integer('maxepoch', 80, 'Number of training epochs (the original: 100).')
 flags.DEFINE_string('data_dir', None, 'Stanford Cars folder (default $CARS_DATA_DIR, '
                     'then ./data/stanford_cars).')
 flags.DEFINE_string('split', None, 'train | val | all (default: train for --train, '

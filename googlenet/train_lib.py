@@ -41,7 +41,7 @@ class Config:
   lr: float = 1e-3
   bsize: int = 64
   keep_prob: float = 0.7
-  maxepoch: int = 60
+  maxepoch: int = 80
   weight_decay: float = 5e-4
   strong_augment: bool = True
   load: Optional[str] = None

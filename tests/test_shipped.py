@@ -37,7 +37,7 @@ def test_shipped_weights_are_lean_and_load():
 @pytest.mark.skipif(not (HAVE_NET and HAVE_DATA), reason='needs the shipped GoogLeNet and $CARS_DATA_DIR')
 def test_shipped_googlenet_clears_the_bar_on_val():
   top1, top5, n = gtrain.evaluate(gtrain.Config(eval_split='val'))
-  assert n > 500 and top1 >= 0.45 and top5 >= top1  # Shipped: 0.495 (0.412 before).
+  assert n > 500 and top1 >= 0.50 and top5 >= top1  # Shipped: 0.551 (0.495, 0.412 before).
 
 
 @pytest.mark.skipif(not (HAVE_GAN and HAVE_NET and HAVE_DATA), reason='needs shipped models and data')
