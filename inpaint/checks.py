@@ -17,17 +17,23 @@ class ConfigError(ValueError):
     super().__init__(f'{field}={value!r} {reason}')
 
 
-def choice(cfg, field: str, choices: Sequence[str]) -> None:
-  value = getattr(cfg, field)
+def check_choice(field: str, value, choices: Sequence[str]) -> None:
   if value not in choices:
     raise ConfigError(field, value, f'is not valid; choose one of {", ".join(choices)}')
 
 
+def check_positive(field: str, value) -> None:
+  if value is None or value <= 0:
+    raise ConfigError(field, value, 'must be positive')
+
+
+def choice(cfg, field: str, choices: Sequence[str]) -> None:
+  check_choice(field, getattr(cfg, field), choices)
+
+
 def positive(cfg, *fields: str) -> None:
   for field in fields:
-    value = getattr(cfg, field)
-    if value is None or value <= 0:
-      raise ConfigError(field, value, 'must be positive')
+    check_positive(field, getattr(cfg, field))
 
 
 def non_negative(cfg, *fields: str) -> None:

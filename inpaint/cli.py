@@ -57,14 +57,19 @@ def writable_dir(path: str, flag: str) -> str:
 
 
 def require_positive(**values):
+  """Flag values that must be > 0 (the wording is checks.check_positive's)."""
   for name, v in values.items():
-    if v is None or v <= 0:
-      raise UsageError(f'--{name}={v} must be positive')
+    try:
+      checks.check_positive(name, v)
+    except checks.ConfigError as e:
+      raise flag_error(e) from None
 
 
 def require_choice(name, value, choices):
-  if value not in choices:
-    raise UsageError(f'--{name}={value!r} is not valid; choose one of {", ".join(choices)}')
+  try:
+    checks.check_choice(name, value, choices)
+  except checks.ConfigError as e:
+    raise flag_error(e) from None
 
 
 def flag_error(e: checks.ConfigError) -> UsageError:
