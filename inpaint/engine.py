@@ -247,53 +247,35 @@ def with_compute_dtype(model: Optional[keras.Model], dtype: str,
   return copy
 
 
-class Inpainter:
-  """Optimizes latent codes so that G(z) fills masked images.
+class SeedLoss:
+  """The seed's loss terms (module docstring) of a batch, as one callable.
 
-  Args:
-    generator: z [N, z_dim] -> [N, S, S, 3] in [-1, 1].
-    discriminator: [N, S, S, 3] -> logit [N, 1]; needed when lamb or lambda_inp > 0.
-    classifier: GoogLeNet (image -> logits); needed when lambda_sem or lambda_cat > 0.
-    cfg: the settings.
-    strategy: optional tf.distribute strategy; the batch's rows are split over its
-      replicas (each keeps the best of its own rows), then gathered in order.
+  keys: the terms with a positive weight, in TERMS order (context always); every
+  term is returned with its weight applied. A loss for Inpainter is any object with
+  `keys`, `uses_context` and this __call__.
   """
 
-  warn_all_missing = True
+  uses_context = True  # An image without known pixels runs on the other terms only.
 
   def __init__(self, generator: keras.Model, discriminator: Optional[keras.Model],
-               classifier: Optional[keras.Model], cfg: Config,
-               strategy: Optional[tf.distribute.Strategy] = None):
-    cfg.validate()
-    if cfg.method in ('biharmonic', 'exemplar'):
-      raise ValueError(f'the {cfg.method} method needs no Inpainter; use baseline.fill')
+               classifier: Optional[keras.Model], cfg: Config):
     self.cfg = cfg
-    self.strategy = strategy or tf.distribute.get_strategy()
-    self.replicas = distribute.replicas(self.strategy)
-    if self.replicas > 1 and cfg.jit_compile:
-      raise ValueError('jit_compile runs on one device; use --strategy=default with it')
-    generator = with_compute_dtype(generator, cfg.compute_dtype, self.strategy)
-    discriminator = with_compute_dtype(discriminator, cfg.compute_dtype, self.strategy)
-    classifier = with_compute_dtype(classifier, cfg.compute_dtype, self.strategy)
     self.generator = generator
-    self.z_dim = generator.input_shape[-1]
-    self.w = {k: v for k, v in cfg.weights().items() if v > 0}
-    self.discriminator = discriminator if ('prior' in self.w or 'inpainting' in self.w) else None
-    if ('prior' in self.w or 'inpainting' in self.w) and discriminator is None:
+    self.weights = {k: v for k, v in cfg.weights().items() if v > 0}
+    self.keys = [k for k in TERMS if k in self.weights]
+    gan_terms = 'prior' in self.weights or 'inpainting' in self.weights
+    if gan_terms and discriminator is None:
       raise ValueError('the prior and inpainting terms need a discriminator')
+    self.discriminator = discriminator if gan_terms else None
     self.features = None
-    if 'semantic' in self.w or 'categorical' in self.w:
+    if 'semantic' in self.weights or 'categorical' in self.weights:
       if classifier is None:
         raise ValueError('the semantic and categorical terms need a GoogLeNet')
-      layers = [cfg.layer, cfg.layer_2] if 'semantic' in self.w else []
+      layers = [cfg.layer, cfg.layer_2] if 'semantic' in self.weights else []
       self.layers = list(dict.fromkeys(layers))
       self.features = gmodel.feature_model(classifier, self.layers)
-    chunk = self._run_chunk if self.replicas == 1 else self._run_chunk_replicated
-    self._chunk = tf.function(chunk, jit_compile=cfg.jit_compile, reduce_retracing=True)
 
-  # ---- losses -------------------------------------------------------------
-
-  def loss_terms(self, z, y, m, w):
+  def __call__(self, z, y, m, w):
     """Per-image loss terms.
 
     Args:
@@ -310,10 +292,10 @@ class Inpainter:
     if self.discriminator is not None:
       # G(z) and x in one batch: one pass instead of two.
       logits = _f32(self.discriminator(tf.concat([g, x], 0), training=False)[:, 0])
-      if 'prior' in self.w:
-        terms['prior'] = self.w['prior'] * real_loss(logits[:n])
-      if 'inpainting' in self.w:
-        terms['inpainting'] = self.w['inpainting'] * real_loss(logits[n:])
+      if 'prior' in self.weights:
+        terms['prior'] = self.weights['prior'] * real_loss(logits[:n])
+      if 'inpainting' in self.weights:
+        terms['inpainting'] = self.weights['inpainting'] * real_loss(logits[n:])
     if self.features is not None:
       terms.update(self._classifier_terms(g, x, y, m))
     total = tf.add_n(list(terms.values()))
@@ -321,8 +303,8 @@ class Inpainter:
 
   def _classifier_terms(self, g, x, y, m):
     """The semantic and categorical terms; every GoogLeNet input in one batch."""
-    masked = 'semantic' in self.w and self.cfg.semantic_input == 'masked'
-    composite = 'categorical' in self.w or ('semantic' in self.w and not masked)
+    masked = 'semantic' in self.weights and self.cfg.semantic_input == 'masked'
+    composite = 'categorical' in self.weights or ('semantic' in self.weights and not masked)
     inputs = ([g, x] if composite else []) + ([m * g, m * y] if masked else [])
     f = {k: _f32(v) for k, v in self.features(tf.concat(inputs, 0), training=False).items()}
     n = tf.shape(g)[0]
@@ -330,7 +312,7 @@ class Inpainter:
     comp = (0, n) if composite else None
     pair = (2 * n, 3 * n) if (masked and composite) else (0, n)
     terms = {}
-    if 'semantic' in self.w:
+    if 'semantic' in self.weights:
       sem = []
       for l in self.layers:
         a, b = f[l][pair[0]:pair[0] + n], f[l][pair[1]:pair[1] + n]
@@ -338,12 +320,75 @@ class Inpainter:
           keep = known_positions(m, a.shape[1], self.cfg.sem_known_frac)
           a, b = a * keep, b * keep
         sem.append(feature_loss(a, b))
-      terms['semantic'] = self.w['semantic'] * tf.add_n(sem)
-    if 'categorical' in self.w:
+      terms['semantic'] = self.weights['semantic'] * tf.add_n(sem)
+    if 'categorical' in self.weights:
       lg = f['logits']
-      terms['categorical'] = self.w['categorical'] * symmetric_kl(lg[comp[0]:comp[0] + n],
+      terms['categorical'] = self.weights['categorical'] * symmetric_kl(lg[comp[0]:comp[0] + n],
                                                                   lg[comp[1]:comp[1] + n])
     return terms
+
+
+class FeatureMatchLoss:
+  """The seed's layer-reconstruction loss: feature_loss between GoogLeNet endpoint
+  cfg.layer of G(z) and of the target y; no pixel is compared (m and w are unused)."""
+
+  keys = ['semantic']
+  uses_context = False
+
+  def __init__(self, generator: keras.Model, discriminator, classifier: keras.Model,
+               cfg: Config):
+    del discriminator
+    self.generator = generator
+    self.layer = cfg.layer
+    self.features = gmodel.feature_model(classifier, [cfg.layer])
+
+  def __call__(self, z, y, m, w):
+    del m, w
+    g = _f32(self.generator(z, training=False))
+    n = tf.shape(g)[0]
+    f = _f32(self.features(tf.concat([g, y], 0), training=False)[self.layer])
+    sem = feature_loss(f[:n], f[n:])
+    return sem, {'semantic': sem}, g
+
+
+class Inpainter:
+  """Optimizes latent codes so that G(z) fills masked images.
+
+  Args:
+    generator: z [N, z_dim] -> [N, S, S, 3] in [-1, 1].
+    discriminator: [N, S, S, 3] -> logit [N, 1]; needed when lamb or lambda_inp > 0.
+    classifier: GoogLeNet (image -> logits); needed when lambda_sem or lambda_cat > 0.
+    cfg: the settings.
+    strategy: optional tf.distribute strategy; the batch's rows are split over its
+      replicas (each keeps the best of its own rows), then gathered in order.
+    loss: the loss class, built from the three networks (in the compute dtype) and
+      cfg: SeedLoss (inpainting) or FeatureMatchLoss (reconstruct()); the loop,
+      optimizer and best-result bookkeeping are the same for every loss.
+  """
+
+  def __init__(self, generator: keras.Model, discriminator: Optional[keras.Model],
+               classifier: Optional[keras.Model], cfg: Config,
+               strategy: Optional[tf.distribute.Strategy] = None, loss=SeedLoss):
+    cfg.validate()
+    if cfg.method in ('biharmonic', 'exemplar'):
+      raise ValueError(f'the {cfg.method} method needs no Inpainter; use baseline.fill')
+    self.cfg = cfg
+    self.strategy = strategy or tf.distribute.get_strategy()
+    self.replicas = distribute.replicas(self.strategy)
+    if self.replicas > 1 and cfg.jit_compile:
+      raise ValueError('jit_compile runs on one device; use --strategy=default with it')
+    nets = [with_compute_dtype(net, cfg.compute_dtype, self.strategy)
+            for net in (generator, discriminator, classifier)]
+    self.generator = nets[0]
+    self.z_dim = generator.input_shape[-1]
+    self.loss = loss(*nets, cfg)
+    self.keys = list(self.loss.keys)
+    chunk = self._run_chunk if self.replicas == 1 else self._run_chunk_replicated
+    self._chunk = tf.function(chunk, jit_compile=cfg.jit_compile, reduce_retracing=True)
+
+  def loss_terms(self, z, y, m, w):
+    """self.loss(z, y, m, w): (total [N], {term: [N]}, G(z) [N, S, S, 3])."""
+    return self.loss(z, y, m, w)
 
   # ---- the compiled loop -------------------------------------------------
 
@@ -385,7 +430,7 @@ class Inpainter:
 
     Stops early when every row has stopped (early stopping).
     """
-    keys = [k for k in TERMS if k in self.w]
+    keys = self.keys
     tol = self.cfg.early_stop_tol
 
     def cond(i, st):
@@ -465,65 +510,83 @@ class Inpainter:
     m = tf.convert_to_tensor(m, tf.float32)
     if m.shape.rank == 3:
       m = m[..., None]
-    n = int(y.shape[0])
-    r = cfg.restarts
-    keys = [k for k in TERMS if k in self.w]
-    if z0 is None:
-      z0 = self.initial_z(n * r)
+    n, r = int(y.shape[0]), cfg.restarts
+    z0 = self.initial_z(n * r) if z0 is None else z0
     if z0.shape != (n * r, self.z_dim):
       raise ValueError(f'z0 has shape {z0.shape}, expected {(n * r, self.z_dim)}')
-    if n % self.replicas:  # Pad with copies of the first image so the rows split evenly.
-      k = self.replicas - n % self.replicas
-      zp = np.concatenate([z0.reshape(r, n, -1), np.repeat(z0.reshape(r, n, -1)[:, :1], k, 1)], 1)
-      out = self.inpaint(tf.concat([y, tf.repeat(y[:1], k, 0)], 0),
-                         tf.concat([m, tf.repeat(m[:1], k, 0)], 0), zp.reshape(r * (n + k), -1),
-                         writer, log, on_chunk and (lambda res: on_chunk(_first(res, n))))
-      return _first(out, n)
-    t0 = time.time()
-    if bool(tf.reduce_all(m > 0.5)):  # Nothing to fill: the input is the answer.
-      zeros = np.zeros(n, np.float32)
-      return {'z': z0[:n], 'g': y.numpy(), 'composite': y.numpy(), 'loss': zeros,
-              'terms': {k: zeros for k in keys}, 'seconds': 0.0, 'iters': 0,
-              'iters_used': np.zeros(n, np.int32), 'clip_frac': zeros, 'nan': np.zeros(n, bool)}
-    missing_all = tf.reduce_all(m < 0.5, axis=[1, 2, 3]).numpy()
-    if missing_all.any() and self.warn_all_missing:
+    if n % self.replicas:
+      return self._inpaint_padded(y, m, z0, writer, log, on_chunk)
+    if bool(tf.reduce_all(m > 0.5)):
+      return self._unchanged(y, z0[:n])
+    missing_all = int(tf.reduce_sum(tf.cast(tf.reduce_all(m < 0.5, axis=[1, 2, 3]), tf.int32)))
+    if missing_all and self.loss.uses_context:
       logging.warning('%d image(s) have no known pixel: running without context '
-                      '(prior and semantic terms only)', int(missing_all.sum()))
+                      '(prior and semantic terms only)', missing_all)
+    t0 = time.time()
     yt, mt = tf.tile(y, [r, 1, 1, 1]), tf.tile(m, [r, 1, 1, 1])
     wt = weighted_mask(mt, cfg.context_window(), cfg.use_weighted_mask)
-    z = tf.constant(z0)
-    big = tf.fill([n * r], np.float32(np.inf))
-    zk = tf.zeros([n * r, len(keys)])
-    zi = tf.zeros([n * r], tf.int32)
-    st = LoopState(it=tf.constant(0), z=z, s1=tf.zeros_like(z), s2=tf.zeros_like(z),
-                   best_loss=big, best_z=z, best_terms=zk, last_terms=zk, ref_loss=big,
-                   stale=zi, used=zi)
+    st = self._initial_state(tf.constant(z0))
     done = 0
     while done < cfg.iters:
       steps = min(cfg.print_freq, cfg.iters - done)
       t = time.time()
       st = self._chunk(st, yt, mt, wt, tf.constant(steps))
       ran = int(st.it.numpy()) - done  # The one host transfer per print_freq steps.
-      last = st.last_terms.numpy()
-      dt = (time.time() - t) / max(1, ran)
       done += ran
-      means = dict(zip(keys, last.mean(axis=0)))
-      n_active = int(np.sum(self._active(st).numpy()))
-      eta = dt * (cfg.iters - done)
-      log(f'iter {done}/{cfg.iters} ' + ' '.join(f'{k}={v:.4g}' for k, v in means.items()) +
-          f' total={sum(means.values()):.4g} sec_per_iter={dt:.4f} eta={eta:.0f}s' +
-          (f' active={n_active}/{n * r}' if cfg.patience() > 0 else ''))
-      if writer is not None:
-        tb.scalars(writer, done, {**{f'inpaint/{k}': v for k, v in means.items()},
-                                  'inpaint/sec_per_iter': dt})
+      self._report(st, done, (time.time() - t) / max(1, ran), writer, log)
       if on_chunk is not None:
-        on_chunk(self._best(st, y, m, n, r, z, keys, t0, done, quiet=True))
+        on_chunk(self._best(st, y, m, z0, t0, done, quiet=True))
       if ran < steps:  # Every image has stopped.
         break
-    return self._best(st, y, m, n, r, z, keys, t0, done)
+    return self._best(st, y, m, z0, t0, done)
 
-  def _best(self, st: LoopState, y, m, n, r, z0, keys, t0, done, quiet=False) -> dict:
+  def _inpaint_padded(self, y, m, z0, writer, log, on_chunk) -> dict:
+    """inpaint() with copies of the first image appended so the rows split evenly over
+    the replicas; the padding rows are dropped from the result."""
+    n, r = int(y.shape[0]), self.cfg.restarts
+    k = self.replicas - n % self.replicas
+    zr = z0.reshape(r, n, -1)
+    zp = np.concatenate([zr, np.repeat(zr[:, :1], k, 1)], 1).reshape(r * (n + k), -1)
+    out = self.inpaint(tf.concat([y, tf.repeat(y[:1], k, 0)], 0),
+                       tf.concat([m, tf.repeat(m[:1], k, 0)], 0), zp, writer, log,
+                       on_chunk and (lambda res: on_chunk(_first(res, n))))
+    return _first(out, n)
+
+  def _unchanged(self, y, z0) -> dict:
+    """The result for a batch with nothing to fill: the input is the answer."""
+    n = int(y.shape[0])
+    zeros = np.zeros(n, np.float32)
+    return {'z': z0, 'g': y.numpy(), 'composite': y.numpy(), 'loss': zeros,
+            'terms': {k: zeros for k in self.keys}, 'seconds': 0.0, 'iters': 0,
+            'iters_used': np.zeros(n, np.int32), 'clip_frac': zeros, 'nan': np.zeros(n, bool)}
+
+  def _initial_state(self, z: tf.Tensor) -> LoopState:
+    rows = int(z.shape[0])
+    big = tf.fill([rows], np.float32(np.inf))
+    zk = tf.zeros([rows, len(self.keys)])
+    zi = tf.zeros([rows], tf.int32)
+    return LoopState(it=tf.constant(0), z=z, s1=tf.zeros_like(z), s2=tf.zeros_like(z),
+                     best_loss=big, best_z=z, best_terms=zk, last_terms=zk, ref_loss=big,
+                     stale=zi, used=zi)
+
+  def _report(self, st: LoopState, done: int, sec_per_iter: float, writer, log) -> None:
+    """One progress line (the mean of each term at the last iteration) and, with a
+    writer, the same as TensorBoard scalars."""
+    cfg = self.cfg
+    means = dict(zip(self.keys, st.last_terms.numpy().mean(axis=0)))
+    line = (f'iter {done}/{cfg.iters} ' + ' '.join(f'{k}={v:.4g}' for k, v in means.items()) +
+            f' total={sum(means.values()):.4g} sec_per_iter={sec_per_iter:.4f}'
+            f' eta={sec_per_iter * (cfg.iters - done):.0f}s')
+    if cfg.patience() > 0:
+      line += f' active={int(np.sum(self._active(st).numpy()))}/{int(st.z.shape[0])}'
+    log(line)
+    if writer is not None:
+      tb.scalars(writer, done, {**{f'inpaint/{k}': v for k, v in means.items()},
+                                'inpaint/sec_per_iter': sec_per_iter})
+
+  def _best(self, st: LoopState, y, m, z0, t0, done, quiet=False) -> dict:
     """The best restart per image, as inpaint() returns it."""
+    n, r = int(y.shape[0]), self.cfg.restarts
     losses = tf.reshape(st.best_loss, [r, n])
     pick = tf.argmin(tf.where(tf.math.is_finite(losses), losses, np.inf), axis=0,
                      output_type=tf.int32)
@@ -540,7 +603,7 @@ class Inpainter:
     zb = z_best.numpy()
     return {'z': zb, 'g': g.numpy(), 'composite': (m * y + (1 - m) * g).numpy(),
             'loss': tf.gather(st.best_loss, rows).numpy(),
-            'terms': {k: terms[:, i] for i, k in enumerate(keys)},
+            'terms': {k: terms[:, i] for i, k in enumerate(self.keys)},
             'seconds': time.time() - t0, 'iters': done,
             'iters_used': tf.gather(st.used, rows).numpy(),
             'clip_frac': np.mean(np.abs(zb) >= 1.0 - 1e-6, axis=1), 'nan': nan}
@@ -557,7 +620,7 @@ def reconstruct(generator: keras.Model, classifier: keras.Model, layer: str,
   """The seed's layer-reconstruction experiment.
 
   Optimizes z so that GoogLeNet endpoint `layer` of G(z) matches that of each
-  image (normalized squared error), with the same compiled loop and optimizer.
+  image (FeatureMatchLoss), with the same compiled loop and optimizer.
 
   Returns:
     dict as Inpainter.inpaint ('g' = the reconstructions).
@@ -565,27 +628,8 @@ def reconstruct(generator: keras.Model, classifier: keras.Model, layer: str,
   if layer not in gmodel.ENDPOINTS:
     raise ValueError(f'unknown GoogLeNet layer --reconstruct={layer!r}; choose one of '
                      f'{", ".join(gmodel.ENDPOINTS)}')
-  rec_cfg = dataclasses.replace(cfg, method='semantic', lamb=0.0, lambda_inp=0.0, lambda_sem=1.0,
-                                lambda_cat=0.0, layer=layer, layer_2=layer)
-  inp = _ReconstructInpainter(generator, None, classifier, rec_cfg)
+  rec_cfg = dataclasses.replace(cfg, method='semantic', layer=layer, layer_2=layer)
+  inp = Inpainter(generator, None, classifier, rec_cfg, loss=FeatureMatchLoss)
   # An all-missing mask: no pixel of the image is compared, only its features.
   masks = np.zeros(images.shape[:3], np.float32)
   return inp.inpaint(images, masks, log=log)
-
-
-class _ReconstructInpainter(Inpainter):
-  """Inpainter whose only term compares G(z)'s features with the target's."""
-  warn_all_missing = False
-
-  def __init__(self, *args):
-    super().__init__(*args)
-    self.w = {'semantic': 1.0}
-
-  def loss_terms(self, z, y, m, w):
-    del m, w
-    g = _f32(self.generator(z, training=False))
-    n = tf.shape(g)[0]
-    f = {k: _f32(v) for k, v in self.features(tf.concat([g, y], 0), training=False).items()}
-    l = self.layers[0]
-    sem = feature_loss(f[l][:n], f[l][n:])
-    return sem, {'semantic': sem}, g

@@ -2,7 +2,7 @@
 resolution, with only the hole pasted back at full resolution.
 
 Layer: a job (like inpaint.run's dataset job), on top of the engine; it reuses
-run.Models and run.inpaint_batch_full for the batch itself and inpaint.outputs to write.
+run.Models and run.inpaint_batch for the batch itself and inpaint.outputs to write.
 """
 
 import os
@@ -187,7 +187,7 @@ def inpaint_photos(rc: runlib.RunConfig, log=print, overwrite: bool = False,
       continue
     y = np.stack([x[3] for x in batch])
     m = np.stack([x[4] for x in batch])
-    out = runlib.inpaint_batch_full(rc, models, y, m, log=log, z0=_photo_z0(rc, models, len(batch)))
+    out = runlib.inpaint_batch(rc, models, y, m, log=log, z0=_photo_z0(rc, models, len(batch)))
     for i, (path, photo, mask_full, _, _) in enumerate(batch):
       name = os.path.splitext(os.path.basename(path))[0]
       outputs.write_outputs(out_dir, name, y[i:i + 1], m[i:i + 1], out['g'][i:i + 1],

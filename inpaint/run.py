@@ -4,7 +4,7 @@ import dataclasses
 import json
 import os
 import time
-from typing import List, Optional
+from typing import Callable, Iterator, List, Optional
 
 import numpy as np
 import tensorflow as tf
@@ -156,8 +156,8 @@ def blend_batch(y: np.ndarray, g: np.ndarray, m: np.ndarray, is_blend: bool) -> 
                  -1, 1).astype(np.float32)
 
 
-def inpaint_batch_full(rc: RunConfig, models: Optional[Models], y, m, writer=None, log=print,
-                       on_chunk=None, z0=None) -> dict:
+def inpaint_batch(rc: RunConfig, models: Optional[Models], y, m, writer=None, log=print,
+                  on_chunk=None, z0=None) -> dict:
   """One batch with the configured method, in memory.
 
   Returns:
@@ -179,23 +179,23 @@ def inpaint_batch_full(rc: RunConfig, models: Optional[Models], y, m, writer=Non
   return out
 
 
-def inpaint_batch(rc: RunConfig, models: Optional[Models], y, m, writer=None, log=print):
-  """One batch with the configured method -> (G(z) or fill, result, losses, terms, seconds)."""
-  out = inpaint_batch_full(rc, models, y, m, writer, log)
-  return out['g'], out['result'], out['loss'], out['terms'], out['seconds']
-
-
 def load_models(rc: RunConfig, strategy=None) -> Optional[Models]:
   if rc.engine.method in NO_GAN_METHODS:
     return None
   return Models(rc, need_gan=True, need_classifier=needs_classifier(rc.engine), strategy=strategy)
 
 
-def inpaint_dataset(rc: RunConfig, log=print, strategy=None) -> List[dict]:
-  """num_try batches of sample_batch images from the data (or from G when there is none).
+def dataset_tries(rc: RunConfig, log=print, strategy=None, writer=None,
+                  on_chunk: Optional[Callable] = None) -> Iterator[dict]:
+  """num_try batches of sample_batch images from the data (or from G when there is none),
+  inpainted in memory, one try at a time (nothing is written here).
 
-  Returns:
-    One summary dict per try (also written as JSON into rc.out_dir()).
+  Args:
+    writer: optional TensorBoard writer for the first try's loss curves.
+    on_chunk: optional fn(t, y, m, current_result), called every print_freq iterations.
+
+  Yields:
+    {'try', 'y' [N, S, S, 3], 'm' [N, S, S], 'out' (inpaint_batch's dict), 'real'}.
   """
   models = load_models(rc, strategy)
   n = rc.num_try * rc.sample_batch
@@ -205,37 +205,59 @@ def inpaint_dataset(rc: RunConfig, log=print, strategy=None) -> List[dict]:
       models = Models(rc, need_gan=True, need_classifier=False, strategy=strategy)
     y_all = generated_images(models.generator, n, rc.z_dim, rc.seed)
   m_all = mgen.make_masks(rc.mask_type, n, rc.img_size, rc.seed)
-  out_dir = rc.out_dir()
-  summaries = []
   for t in range(rc.num_try):
     sl = slice(t * rc.sample_batch, (t + 1) * rc.sample_batch)
     y, m = y_all[sl], m_all[sl]
-    writer = (tf.summary.create_file_writer(os.path.join(out_dir, 'logs'))
-              if t == 0 and rc.engine.method not in NO_GAN_METHODS else None)
-    grid_path = os.path.join(out_dir, f'try{t:02d}_grid.png')
-    out = inpaint_batch_full(rc, models, y, m, writer, log,
-                             on_chunk=lambda cur: outputs.preview(grid_path, y, m, cur['composite']))
-    g, result, losses, terms, secs = (out['g'], out['result'], out['loss'], out['terms'],
-                                      out['seconds'])
-    extra = {'method': rc.engine.method, 'label': rc.label or rc.engine.method,
-             'mask_type': rc.mask_type, 'try': t,
-             'source': 'dataset' if real else 'generated',
-             'seconds': secs, 'seconds_per_image': secs / len(y),
-             'iters_used': [int(v) for v in out['iters_used']],
-             'clip_frac': float(np.mean(out['clip_frac'])),
-             'settings': {**dataclasses.asdict(rc.engine), 'is_blend': rc.is_blend,
-                          'split': rc.split, 'seed': rc.seed}}
-    s = outputs.write_outputs(out_dir, f'try{t:02d}', y, m, g, result, True, extra, terms, losses,
-                      start_index=t * rc.sample_batch)
-    label = '' if real else ' (GENERATED cars: "original" is G(z), not a photo)'
-    metrics_line = ' '.join(f'{k}={s[f"mean_{k}"]:.4g}' for k in ('psnr', 'psnr_hole', 'ssim')
-                            if s.get(f'mean_{k}') is not None)
-    iters = (f' iters={int(np.max(out["iters_used"]))}/{rc.engine.iters}'
-             if rc.engine.method not in NO_GAN_METHODS else '')
-    log(f'try {t}: {len(y)} images in {secs:.1f}s ({secs / len(y):.2f}s per image){iters} '
-        f'{metrics_line} -> {os.path.join(out_dir, s["grid"])}{label}')
-    summaries.append(s)
-  return summaries
+    chunk = on_chunk and (lambda cur, t=t, y=y, m=m: on_chunk(t, y, m, cur))
+    out = inpaint_batch(rc, models, y, m, writer if t == 0 else None, log, on_chunk=chunk)
+    yield {'try': t, 'y': y, 'm': m, 'out': out, 'real': real}
+
+
+def write_try(rc: RunConfig, tr: dict, log=print) -> dict:
+  """Writes one try of dataset_tries (PNGs + JSON into rc.out_dir()), logs its line.
+
+  Returns:
+    The try's summary dict (as written to tryNN.json).
+  """
+  out, y, t = tr['out'], tr['y'], tr['try']
+  secs = out['seconds']
+  extra = {'method': rc.engine.method, 'label': rc.label or rc.engine.method,
+           'mask_type': rc.mask_type, 'try': t,
+           'source': 'dataset' if tr['real'] else 'generated',
+           'seconds': secs, 'seconds_per_image': secs / len(y),
+           'iters_used': [int(v) for v in out['iters_used']],
+           'clip_frac': float(np.mean(out['clip_frac'])),
+           'settings': {**dataclasses.asdict(rc.engine), 'is_blend': rc.is_blend,
+                        'split': rc.split, 'seed': rc.seed}}
+  s = outputs.write_outputs(rc.out_dir(), f'try{t:02d}', y, tr['m'], out['g'], out['result'],
+                            True, extra, out['terms'], out['loss'],
+                            start_index=t * rc.sample_batch)
+  label = '' if tr['real'] else ' (GENERATED cars: "original" is G(z), not a photo)'
+  metrics_line = ' '.join(f'{k}={s[f"mean_{k}"]:.4g}' for k in ('psnr', 'psnr_hole', 'ssim')
+                          if s.get(f'mean_{k}') is not None)
+  iters = (f' iters={int(np.max(out["iters_used"]))}/{rc.engine.iters}'
+           if rc.engine.method not in NO_GAN_METHODS else '')
+  log(f'try {t}: {len(y)} images in {secs:.1f}s ({secs / len(y):.2f}s per image){iters} '
+      f'{metrics_line} -> {os.path.join(rc.out_dir(), s["grid"])}{label}')
+  return s
+
+
+def inpaint_dataset(rc: RunConfig, log=print, strategy=None) -> List[dict]:
+  """dataset_tries, each try written (write_try) as soon as it is done, so a stopped job
+  keeps its finished tries; a live preview grid and TensorBoard scalars while it runs.
+
+  Returns:
+    One summary dict per try (also written as JSON into rc.out_dir()).
+  """
+  out_dir = rc.out_dir()
+  optimizes = rc.engine.method not in NO_GAN_METHODS
+  writer = tf.summary.create_file_writer(os.path.join(out_dir, 'logs')) if optimizes else None
+
+  def preview(t, y, m, cur):
+    outputs.preview(os.path.join(out_dir, f'try{t:02d}_grid.png'), y, m, cur['composite'])
+
+  return [write_try(rc, tr, log)
+          for tr in dataset_tries(rc, log, strategy, writer, preview)]
 
 
 def reconstruct_layer(rc: RunConfig, log=print) -> str:

@@ -141,7 +141,7 @@ def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: in
       log(f'[{i + 1}/{len(todo)}] {mask:7s} {label:22s} cached ({row["seconds"]:.1f}s)')
     else:
       t = time.time()
-      res = runlib.inpaint_batch_full(rc, models.get('gan'), y, m, log=lambda s: None)
+      res = runlib.inpaint_batch(rc, models.get('gan'), y, m, log=lambda s: None)
       result = res['result']
       row = _save(folder, key, outputs.score(result, y, m), result, time.time() - t,
                   {'clip_frac': float(np.mean(res.get('clip_frac', [0.0]))),

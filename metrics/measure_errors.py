@@ -6,11 +6,10 @@ deviation of each metric per method and mask type (the seed's measure_errors.py)
 """
 
 import os
-import sys
 
-from absl import app
 from absl import flags
 
+from inpaint import cli
 from metrics import tables
 
 FLAGS = flags.FLAGS
@@ -18,20 +17,16 @@ flags.DEFINE_string('results_dir', None, 'Folder holding inpainting outputs (sea
 flags.DEFINE_string('out', None, 'Output prefix (default <results_dir>/errors).')
 
 
-def main(argv):
-  del argv
+def run():
   if not FLAGS.results_dir or not os.path.isdir(FLAGS.results_dir):
-    print(f'error: --results_dir={FLAGS.results_dir!r} is not a folder', file=sys.stderr)
-    sys.exit(2)
+    raise cli.UsageError(f'--results_dir={FLAGS.results_dir!r} is not a folder')
   rows = tables.summarize(tables.collect(FLAGS.results_dir))
   if not rows:
-    print(f'error: no inpainting results with originals under {FLAGS.results_dir!r}',
-          file=sys.stderr)
-    sys.exit(2)
+    raise cli.UsageError(f'no inpainting results with originals under {FLAGS.results_dir!r}')
   md, csv_path = tables.write(rows, FLAGS.out or os.path.join(FLAGS.results_dir, 'errors'))
   print(tables.markdown(rows))
   print(f'wrote {md} and {csv_path}')
 
 
 if __name__ == '__main__':
-  app.run(main)
+  cli.start(run)

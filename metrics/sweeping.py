@@ -145,7 +145,7 @@ def sweep(grid: Dict[str, List], base: runlib.RunConfig, num: int, csv_path: str
       images[mask_type] = (y, mgen.make_masks(mask_type, num, rc.img_size, rc.seed))
     y, m = images[mask_type]
     t = time.time()
-    out = runlib.inpaint_batch_full(rc, models, y, m, log=lambda s: None)
+    out = runlib.inpaint_batch(rc, models, y, m, log=lambda s: None)
     secs = time.time() - t
     per_image = outputs.score(out['result'], y, m)
     row = _mean_row(point_name(p), mask_type, per_image, out, secs)

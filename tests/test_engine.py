@@ -81,15 +81,15 @@ def test_zero_weight_removes_term_and_network(nets):
   g_net, d_net, c_net = nets
   y, m = _batch()
   inp = engine.Inpainter(g_net, d_net, c_net, engine.Config(lambda_sem=0, lambda_cat=0))
-  assert inp.features is None
+  assert inp.loss.features is None and inp.keys == ['context', 'prior', 'inpainting']
   m4 = tf.constant(m[..., None])
   _, terms, _ = inp.loss_terms(tf.constant(inp.initial_z(2)), tf.constant(y), m4,
                                engine.weighted_mask(m4))
   assert set(terms) == {'context', 'prior', 'inpainting'}
   yeh = engine.Inpainter(g_net, d_net, None, engine.Config(method='yeh'))
-  assert yeh.features is None and set(yeh.w) == {'context', 'prior'}
+  assert yeh.loss.features is None and set(yeh.loss.weights) == {'context', 'prior'}
   no_d = engine.Inpainter(g_net, None, None, engine.Config(method='yeh', lamb=0))
-  assert no_d.discriminator is None
+  assert no_d.loss.discriminator is None
 
 
 def test_loop_lowers_loss_and_keeps_best(nets):
@@ -177,6 +177,38 @@ def test_reconstruct_lowers_feature_error(nets):
                            engine.Config(iters=20, print_freq=20, learning_rate=0.05),
                            log=lambda s: None)
   assert out['g'].shape == y.shape and (out['loss'] < 1.5).all()
+  assert list(out['terms']) == ['semantic']
+
+
+class _PixelLoss:
+  """A loss of another shape than the seed's: the squared error on every pixel."""
+  keys = ['pixels']
+  uses_context = False
+
+  def __init__(self, generator, discriminator, classifier, cfg):
+    del discriminator, classifier, cfg
+    self.generator = generator
+
+  def __call__(self, z, y, m, w):
+    del m, w
+    g = self.generator(z, training=False)
+    err = tf.reduce_sum(tf.square(g - y), axis=[1, 2, 3])
+    return err, {'pixels': err}, g
+
+
+def test_the_loop_takes_another_loss(nets):
+  """Reconstruction and inpainting share one loop: any loss object can drive it."""
+  g_net, _, _ = nets
+  y = g_net(tf.constant(dcgan.sample_z(7, 2, g_net.input_shape[-1]))).numpy()
+  _, m = _batch(2)
+  cfg = engine.Config(method='yeh', iters=30, print_freq=10, learning_rate=0.05,
+                      early_stop_patience=0)
+  inp = engine.Inpainter(g_net, None, None, cfg, loss=_PixelLoss)
+  z0 = inp.initial_z(2)
+  start, _, _ = inp.loss_terms(tf.constant(z0), tf.constant(y), None, None)
+  out = inp.inpaint(y, m, z0=z0, log=lambda s: None)
+  assert list(out['terms']) == ['pixels'] and out['iters'] == 30
+  assert (out['loss'] < start.numpy()).all()
 
 
 def test_bfloat16_compute_close_to_float32(nets):

@@ -42,6 +42,23 @@ def test_dataset_job_writes_outputs(tiny_models, tmp_path, cropped_dir, method):
   assert np.abs(res[:, 32:] - orig[:, 32:]).max() <= 1
 
 
+def test_dataset_tries_return_results_in_memory(tiny_models, tmp_path, cropped_dir):
+  """The job itself writes nothing; writing is write_try's step."""
+  rc = _rc(tiny_models, tmp_path, data_dir=cropped_dir, split='all', mask_type='center',
+           num_try=2, engine={'method': 'yeh'})
+  seen = []
+  tries = list(runlib.dataset_tries(rc, log=lambda s: None,
+                                    on_chunk=lambda t, y, m, cur: seen.append(t)))
+  assert not os.path.exists(tmp_path / 'out')
+  assert [tr['try'] for tr in tries] == [0, 1] and sorted(set(seen)) == [0, 1]
+  for tr in tries:
+    assert tr['real'] and tr['out']['result'].shape == tr['y'].shape == (4, 64, 64, 3)
+    known = tr['m'][..., None] > 0.5
+    np.testing.assert_allclose(np.where(known, tr['out']['result'] - tr['y'], 0), 0, atol=1e-5)
+  s = runlib.write_try(rc, tries[1], log=lambda s: None)
+  assert os.path.exists(tmp_path / 'out' / 'try01.json') and len(s['images']) == 4
+
+
 def test_no_dataset_falls_back_to_generated(tiny_models, tmp_path, monkeypatch):
   monkeypatch.delenv('CARS_DATA_DIR', raising=False)
   monkeypatch.chdir(tmp_path)  # No ./data/stanford_cars here, and no location was named.
