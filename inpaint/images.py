@@ -65,16 +65,34 @@ def rows_image(columns: Sequence[np.ndarray], headers: Optional[Sequence[str]] =
   out = np.concatenate([x for b in blocks for x in (b, sep)][:-1], axis=1)
   if headers:
     from PIL import ImageDraw  # pylint: disable=import-outside-toplevel
-    head_h = 16
+    cell = stacked.shape[3] + 2  # The grid's pad is 2.
+    lines = [header_lines(str(name), cell // 6) for name in headers]  # The font is 6 px wide.
+    head_h = 4 + 11 * max(len(l) for l in lines)
     img = Image.fromarray(np.pad(out, ((head_h, 0), (0, 0), (0, 0)), constant_values=255))
     draw = ImageDraw.Draw(img)
-    cell = stacked.shape[3] + 2  # The grid's pad is 2.
     for b in range(len(blocks)):
       x0 = b * (blocks[0].shape[1] + gap)
-      for j, name in enumerate(headers):
-        draw.text((x0 + 2 + j * cell + 1, 2), str(name)[:cell // 6], fill=(0, 0, 0))
+      for j, text in enumerate(lines):
+        for i, line in enumerate(text):
+          draw.text((x0 + 2 + j * cell + 1, 2 + 11 * i), line, fill=(0, 0, 0))
     out = np.asarray(img)
   return out
+
+
+def header_lines(name: str, width: int) -> list:
+  """A column header broken into lines of at most `width` characters, at '_' where
+  possible ('semantic_context_only' -> ['semantic_', 'context_', 'only'] for width 9)."""
+  lines, cur = [], ''
+  for word in (w + '_' for w in name.split('_')):
+    if cur and len(cur) + len(word.rstrip('_')) > width:
+      lines.append(cur if len(cur) <= width else cur.rstrip('_'))
+      cur = ''
+    cur += word
+    while len(cur.rstrip('_')) > width:  # A word longer than a line: cut it.
+      lines.append(cur[:width])
+      cur = cur[width:]
+  cur = cur.rstrip('_')
+  return lines + [cur] if cur else lines
 
 
 def save_rows(path: str, columns: Sequence[np.ndarray], headers: Optional[Sequence[str]] = None,

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from inpaint import engine
+from inpaint import images as imgs
 from inpaint import run as runlib
 from metrics import comparison as compare
 from metrics import errors
@@ -88,3 +89,15 @@ def test_compare_generated_source_needs_no_data(tiny_models, tmp_path, monkeypat
                   classifier_dir=tiny_models['googlenet'], figure_rows=2, source='generated',
                   log=lambda s: None)
   assert os.path.exists(os.path.join(out, 'figure_generated_center.png'))
+
+
+def test_figure_headers_wrap_instead_of_cutting():
+  for name in ('semantic_context_only', 'semantic_seed', 'semantic_3b_4b', 'x' * 25, 'yeh'):
+    lines = imgs.header_lines(name, 11)
+    assert all(len(l) <= 11 for l in lines), lines
+    assert ''.join(lines).replace('_', '') == name.replace('_', '')  # Nothing is lost.
+  cols = [np.zeros((3, 64, 64, 3), np.uint8)] * 2
+  one = imgs.rows_image(cols, ['a', 'b'])
+  three = imgs.rows_image(cols, ['a', 'semantic_context_only'])
+  assert three.shape[0] > one.shape[0] and three.shape[1] == one.shape[1]
+  assert three[:20].min() < 255  # The header is drawn.
