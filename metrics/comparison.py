@@ -92,6 +92,27 @@ def _save(folder: str, key: dict, per_image: List[dict], result: np.ndarray, sec
   return row
 
 
+def runs_markdown(runs: List[dict]) -> str:
+  """The cost and the optimizer's state of every row: wall time per image, iterations,
+  and the share of z's coordinates on the [-1, 1] clip bound at the end."""
+  head = ('| mask | method | s per image | iterations | z on bound |\n'
+          '|---|---|---|---|---|\n')
+  return head + ''.join(
+      f'| {r["mask_type"]} | {r["label"]} | {r["seconds_per_image"]:.2f} | '
+      f'{r.get("iters_used") or 0:.0f} | {r.get("clip_frac") or 0:.1%} |\n'
+      for r in sorted(runs, key=lambda r: (r['mask_type'], r['label'])))
+
+
+def _write_paired_and_runs(groups, runs, prefix: str, suffix: str) -> None:
+  """paired<suffix>.md (each row against yeh as published, image by image) and
+  runs<suffix>.md (runs_markdown)."""
+  rows = tables.paired(groups, 'yeh')
+  with open(f'{prefix}paired{suffix}.md', 'w') as f:
+    f.write(tables.paired_markdown(rows))
+  with open(f'{prefix}runs{suffix}.md', 'w') as f:
+    f.write(runs_markdown(runs))
+
+
 def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: int,
             data_dir=None, split='val', load_model=None, classifier_dir=None,
             figure_rows: int = 8, source: str = 'data', labels=None, log=print) -> dict:
@@ -160,6 +181,7 @@ def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: in
   rows = tables.summarize(groups)
   suffix = '' if source == 'data' else '_generated'
   tables.write(rows, os.path.join(out, f'errors{suffix}'))
+  _write_paired_and_runs(groups, settings['runs'], os.path.join(out, ''), suffix)
   for mask in mask_types:
     y, m, _ = inputs[mask]
     shown = [l for l in FIGURE_ROWS if (l, mask) in results]

@@ -75,3 +75,44 @@ def write(rows: List[dict], prefix: str) -> Tuple[str, str]:
     w.writeheader()
     w.writerows(rows)
   return prefix + '.md', prefix + '.csv'
+
+
+PAIRED = ('psnr_hole', 'ssim')
+_TITLES = {'psnr_hole': 'PSNR hole (dB)', 'ssim': 'SSIM', 'psnr': 'PSNR (dB)', 'l1': 'L1',
+           'l1_hole': 'L1 hole'}
+
+
+def paired(groups, baseline: str, names=PAIRED) -> List[dict]:
+  """Every method against `baseline` on the same images, per mask type.
+
+  Per metric: the mean per-image difference (method - baseline), its standard error
+  (std with ddof 1 / sqrt(n)) and the share of images where the method scores higher.
+  A method is paired only when it has as many images as the baseline (same images, same
+  order, as metrics.comparison runs them); images where either value is not finite drop out.
+  """
+  rows = []
+  for (method, mask_type), items in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+    base = groups.get((baseline, mask_type))
+    if method == baseline or base is None or len(base) != len(items):
+      continue
+    row = {'mask_type': mask_type, 'method': method, 'baseline': baseline, 'n': len(items)}
+    for k in names:
+      a = np.array([_value(r.get(k)) for r in items])
+      b = np.array([_value(r.get(k)) for r in base])
+      d = (a - b)[np.isfinite(a) & np.isfinite(b)]
+      row[k] = float(d.mean()) if len(d) else float('nan')
+      row[f'{k}_se'] = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float('nan')
+      row[f'{k}_better'] = float(np.mean(d > 0)) if len(d) else float('nan')
+    rows.append(row)
+  return rows
+
+
+def paired_markdown(rows: List[dict], names=PAIRED) -> str:
+  head = ('| mask | method | vs | n | ' + ' | '.join(
+      f'{_TITLES.get(k, k)} difference | images better' for k in names) + ' |\n'
+          + '|---' * (4 + 2 * len(names)) + '|\n')
+  body = ''.join(
+      f'| {r["mask_type"]} | {r["method"]} | {r["baseline"]} | {r["n"]} | ' + ' | '.join(
+          f'{r[k]:+.3f} ± {r[k + "_se"]:.3f} | {r[k + "_better"]:.0%}' for k in names) + ' |\n'
+      for r in rows)
+  return head + body

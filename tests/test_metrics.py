@@ -68,6 +68,12 @@ def test_compare_resumes_and_measure_errors(tiny_models, tmp_path, cropped_dir):
     rows = list(csv.DictReader(f))
   assert {r['method'] for r in rows} == set(compare.ROWS) | set(compare.ABLATIONS)
   assert all(r['n'] == '3' and r['mask_type'] == 'left' for r in rows)
+  with open(os.path.join(out, 'paired.md')) as f:
+    paired = f.read()
+  # Every row but yeh itself, each against yeh on the same 3 images.
+  assert paired.count('| yeh | 3 |') == len(rows) - 1 and '| left | yeh | yeh |' not in paired
+  with open(os.path.join(out, 'runs.md')) as f:
+    assert f.read().count('| left |') == len(rows)
   lines = []
   again = compare.compare(out, log=lines.append, **kw)  # Every row comes from the cache.
   assert sum('cached' in l for l in lines) == len(again['runs'])
@@ -101,3 +107,18 @@ def test_figure_headers_wrap_instead_of_cutting():
   three = imgs.rows_image(cols, ['a', 'semantic_context_only'])
   assert three.shape[0] > one.shape[0] and three.shape[1] == one.shape[1]
   assert three[:20].min() < 255  # The header is drawn.
+
+
+def test_paired_differences_are_image_by_image():
+  base = [{'psnr_hole': v, 'ssim': 0.5} for v in (10.0, 12.0, 14.0, 16.0)]
+  better = [{'psnr_hole': v + d, 'ssim': 0.5 + d / 100} for v, d in zip((10.0, 12.0, 14.0, 16.0),
+                                                                        (1.0, 3.0, -1.0, 1.0))]
+  groups = {('yeh', 'left'): base, ('semantic', 'left'): better,
+            ('short', 'left'): better[:2]}  # Not the same images: not paired.
+  [row] = measure_errors.paired(groups, 'yeh')
+  d = np.array([1.0, 3.0, -1.0, 1.0])
+  assert row['method'] == 'semantic' and row['n'] == 4
+  assert row['psnr_hole'] == pytest.approx(d.mean())
+  assert row['psnr_hole_se'] == pytest.approx(d.std(ddof=1) / 2)
+  assert row['psnr_hole_better'] == 0.75 and row['ssim'] == pytest.approx(0.01)
+  assert '+1.000 ± 0.816 | 75%' in measure_errors.paired_markdown([row])
