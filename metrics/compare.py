@@ -24,6 +24,8 @@ flags.DEFINE_integer('figure_rows', 8, 'Images shown per figure.')
 flags.DEFINE_integer('seed', 0, 'Seed of the image choice, masks and z.')
 flags.DEFINE_list('labels', None, 'Only these rows (default: all of '
                   f'{", ".join(comparison.ROWS)}).')
+flags.DEFINE_bool('cached_only', False, 'Only table the rows already computed in --out (a '
+                  'partial table while the rest runs, or when it was stopped); run nothing.')
 flags.DEFINE_string('load_model', None, 'DCGAN folder (default: shipped).')
 flags.DEFINE_string('classifier_dir', None, 'GoogLeNet folder (default: shipped).')
 flags.DEFINE_enum('source', 'data', ['data', 'generated'], 'data: real images (the table); '
@@ -39,7 +41,8 @@ def run():
     cli.require_choice('labels', label, tuple(comparison.ROWS))
   comparison.compare(FLAGS.out, FLAGS.num, FLAGS.iters, FLAGS.mask_types, FLAGS.ablation,
                      FLAGS.seed, FLAGS.data_dir, FLAGS.split, FLAGS.load_model,
-                     FLAGS.classifier_dir, FLAGS.figure_rows, FLAGS.source, FLAGS.labels)
+                     FLAGS.classifier_dir, FLAGS.figure_rows, FLAGS.source, FLAGS.labels,
+                     cached_only=FLAGS.cached_only)
 
 
 if __name__ == '__main__':

@@ -115,8 +115,13 @@ def _write_paired_and_runs(groups, runs, prefix: str, suffix: str) -> None:
 
 def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: int,
             data_dir=None, split='val', load_model=None, classifier_dir=None,
-            figure_rows: int = 8, source: str = 'data', labels=None, log=print) -> dict:
-  """Runs every row on the same images; returns the settings with wall times."""
+            figure_rows: int = 8, source: str = 'data', labels=None, log=print,
+            cached_only: bool = False) -> dict:
+  """Runs every row on the same images; returns the settings with wall times.
+
+  With cached_only, rows not yet in `out` are skipped (and listed in settings['missing'])
+  instead of run.
+  """
   if source == 'data':
     # Fail early, before any long run, when there is no data.
     data.detect_layout(data.resolve_data_dir(data_dir))
@@ -125,7 +130,7 @@ def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: in
               'seed': seed, 'split': split, 'subset': 'report' if source == 'data' else None,
               'engine_defaults': dataclasses.asdict(engine.Config()),
               'rows': {label: {'method': m, 'overrides': o} for _, label, m, o in todo},
-              'runs': []}
+              'runs': [], 'missing': []}
   groups, results = {}, {}
   models, inputs = {}, {}
   t_all = time.time()
@@ -156,6 +161,10 @@ def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: in
            'load_model': load_model, 'classifier_dir': classifier_dir,
            'weights': _fingerprints(rc, method, need_c)}
     hit = _cached(folder, key)
+    if not hit and cached_only:
+      log(f'[{i + 1}/{len(todo)}] {mask:7s} {label:22s} not run yet: left out')
+      settings['missing'].append({'mask_type': mask, 'label': label})
+      continue
     if hit:
       row, result = hit
       result = data.to_float(result).numpy()

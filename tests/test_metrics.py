@@ -77,6 +77,12 @@ def test_compare_resumes_and_measure_errors(tiny_models, tmp_path, cropped_dir):
   lines = []
   again = compare.compare(out, log=lines.append, **kw)  # Every row comes from the cache.
   assert sum('cached' in l for l in lines) == len(again['runs'])
+  # cached_only tables what is done and runs nothing: the center rows are left out.
+  part = compare.compare(out, log=lambda s: None, cached_only=True,
+                         **{**kw, 'mask_types': ['left', 'center']})
+  assert len(part['runs']) == len(again['runs'])
+  assert {m['mask_type'] for m in part['missing']} == {'center'}
+  assert len(part['missing']) == len(compare.ROWS)
   with open(os.path.join(out, 'errors.csv')) as f:
     assert list(csv.DictReader(f)) == rows
   # measure_errors tables the outputs of inpaint_main runs (tryNN.json).
