@@ -103,13 +103,13 @@ def runs_markdown(runs: List[dict]) -> str:
       for r in sorted(runs, key=lambda r: (r['mask_type'], r['label'])))
 
 
-def _write_paired_and_runs(groups, runs, prefix: str, suffix: str) -> None:
+def _write_paired_and_runs(groups, runs, out: str, suffix: str) -> None:
   """paired<suffix>.md (each row against yeh as published, image by image) and
   runs<suffix>.md (runs_markdown)."""
   rows = tables.paired(groups, 'yeh')
-  with open(f'{prefix}paired{suffix}.md', 'w') as f:
+  with open(os.path.join(out, f'paired{suffix}.md'), 'w') as f:
     f.write(tables.paired_markdown(rows))
-  with open(f'{prefix}runs{suffix}.md', 'w') as f:
+  with open(os.path.join(out, f'runs{suffix}.md'), 'w') as f:
     f.write(runs_markdown(runs))
 
 
@@ -190,7 +190,7 @@ def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: in
   rows = tables.summarize(groups)
   suffix = '' if source == 'data' else '_generated'
   tables.write(rows, os.path.join(out, f'errors{suffix}'))
-  _write_paired_and_runs(groups, settings['runs'], os.path.join(out, ''), suffix)
+  _write_paired_and_runs(groups, settings['runs'], out, suffix)
   for mask in mask_types:
     y, m, _ = inputs[mask]
     shown = [l for l in FIGURE_ROWS if (l, mask) in results]
