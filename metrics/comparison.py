@@ -113,6 +113,33 @@ def _write_paired_and_runs(groups, runs, out: str, suffix: str) -> None:
     f.write(runs_markdown(runs))
 
 
+def _load_models(rc, models: dict, need_classifier: bool) -> None:
+  """Loads the generator (and the classifier if asked) into `models['gan']` unless there."""
+  have = models.get('gan')
+  if have is None or (need_classifier and have.classifier is None):
+    models['gan'] = runlib.Models(rc, need_gan=True, need_classifier=need_classifier)
+
+
+def _inputs(rc, models: dict, mask: str, num: int, seed: int):
+  """(y [num, 64, 64, 3] in [-1, 1], masks [num, 64, 64], real) for one mask type: held-out
+  cars, or generated ones when there is no data (the generator is then loaded here)."""
+  y, real = runlib.pick_images(rc, num, log=lambda s: None)
+  if y is None:
+    _load_models(rc, models, need_classifier=False)
+    y = runlib.generated_images(models['gan'].generator, num, rc.z_dim, seed)
+  return y, mgen.make_masks(mask, num, rc.img_size, seed), real
+
+
+def _run_row(rc, models, y, m, folder: str, key: dict):
+  """Runs one row and saves it; returns (row dict, result [N, 64, 64, 3] in [-1, 1])."""
+  t = time.time()
+  res = runlib.inpaint_batch(rc, models, y, m, log=lambda s: None)
+  row = _save(folder, key, outputs.score(res['result'], y, m), res['result'], time.time() - t,
+              {'clip_frac': float(np.mean(res.get('clip_frac', [0.0]))),
+               'iters_used': float(np.mean(res.get('iters_used', [0])))})
+  return row, res['result']
+
+
 def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: int,
             data_dir=None, split='val', load_model=None, classifier_dir=None,
             figure_rows: int = 8, source: str = 'data', labels=None, log=print,
@@ -144,22 +171,14 @@ def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: in
                           classifier_dir=classifier_dir, seed=seed, label=label,
                           subset='report' if source == 'data' else None,
                           source='generated' if source == 'generated' else 'auto')
-    need_c = runlib.needs_classifier(eng)
-    if method not in runlib.NO_GAN_METHODS and ('gan' not in models or
-                                               (need_c and models['gan'].classifier is None)):
-      models['gan'] = runlib.Models(rc, need_gan=True, need_classifier=need_c)
     if mask not in inputs:
-      y, real = runlib.pick_images(rc, num, log=lambda s: None)
-      if y is None:
-        if 'gan' not in models:
-          models['gan'] = runlib.Models(rc, need_gan=True, need_classifier=False)
-        y = runlib.generated_images(models['gan'].generator, num, rc.z_dim, seed)
-      inputs[mask] = (y, mgen.make_masks(mask, num, rc.img_size, seed), real)
+      inputs[mask] = _inputs(rc, models, mask, num, seed)
     y, m, real = inputs[mask]
-    folder = os.path.join(out, mask, label)
+    need_c = runlib.needs_classifier(eng)
     key = {'settings': dataclasses.asdict(eng), 'num': num, 'source': source, 'split': split,
            'load_model': load_model, 'classifier_dir': classifier_dir,
            'weights': _fingerprints(rc, method, need_c)}
+    folder = os.path.join(out, mask, label)
     hit = _cached(folder, key)
     if not hit and cached_only:
       log(f'[{i + 1}/{len(todo)}] {mask:7s} {label:22s} not run yet: left out')
@@ -170,12 +189,10 @@ def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: in
       result = data.to_float(result).numpy()
       log(f'[{i + 1}/{len(todo)}] {mask:7s} {label:22s} cached ({row["seconds"]:.1f}s)')
     else:
-      t = time.time()
-      res = runlib.inpaint_batch(rc, models.get('gan'), y, m, log=lambda s: None)
-      result = res['result']
-      row = _save(folder, key, outputs.score(result, y, m), result, time.time() - t,
-                  {'clip_frac': float(np.mean(res.get('clip_frac', [0.0]))),
-                   'iters_used': float(np.mean(res.get('iters_used', [0])))})
+      # Models are loaded only for a row that runs (a cached table loads none).
+      if method not in runlib.NO_GAN_METHODS:
+        _load_models(rc, models, need_c)
+      row, result = _run_row(rc, models.get('gan'), y, m, folder, key)
       done = time.time() - t_all
       eta = done / (i + 1) * (len(todo) - i - 1)
       log(f'[{i + 1}/{len(todo)}] {mask:7s} {label:22s} {row["seconds"]:7.1f}s '

@@ -56,7 +56,7 @@ def test_gan_distances_on_tiny_models_with_progress(tiny_models, cropped_dir):
   assert f'FD {res["fd_generated_all"]:.2f}' in lines[1]
 
 
-def test_compare_resumes_and_measure_errors(tiny_models, tmp_path, cropped_dir):
+def test_compare_resumes_and_measure_errors(tiny_models, tmp_path, cropped_dir, monkeypatch):
   out = str(tmp_path / 'cmp')
   kw = dict(num=3, iters=4, mask_types=['left'], ablation=True, seed=0, data_dir=cropped_dir,
             split='all', load_model=tiny_models['dcgan'], classifier_dir=tiny_models['googlenet'],
@@ -75,6 +75,11 @@ def test_compare_resumes_and_measure_errors(tiny_models, tmp_path, cropped_dir):
   with open(os.path.join(out, 'runs.md')) as f:
     assert f.read().count('| left |') == len(rows)
   lines = []
+
+  def no_models(*args, **kwargs):
+    raise AssertionError('a cached row loaded its models')
+
+  monkeypatch.setattr(runlib, 'Models', no_models)
   again = compare.compare(out, log=lines.append, **kw)  # Every row comes from the cache.
   assert sum('cached' in l for l in lines) == len(again['runs'])
   # cached_only tables what is done and runs nothing: the center rows are left out.
@@ -85,6 +90,7 @@ def test_compare_resumes_and_measure_errors(tiny_models, tmp_path, cropped_dir):
   assert len(part['missing']) == len(compare.ROWS)
   with open(os.path.join(out, 'errors.csv')) as f:
     assert list(csv.DictReader(f)) == rows
+  monkeypatch.undo()
   # measure_errors tables the outputs of inpaint_main runs (tryNN.json).
   rc = runlib.RunConfig(engine=engine.Config(method='biharmonic'), data_dir=cropped_dir,
                         split='all', sample_batch=3, output_dir=str(tmp_path / 'bh'))
