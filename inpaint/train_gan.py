@@ -51,6 +51,9 @@ class Config:
   compute_dtype: str = 'float32'  # or 'mixed_bfloat16' (variables stay float32).
   jit_compile: bool = False  # XLA for the train step.
   init_from: Optional[str] = None  # Export or run whose G and D start a new run.
+  # Stop with a checkpoint after this many minutes of this invocation (0 = no limit), so that
+  # a run planned for a session ends, saved, before the session does.
+  max_minutes: float = 0.0
 
   def validate(self) -> None:
     """Raises checks.ConfigError naming the first field with a value it cannot take."""
@@ -60,6 +63,8 @@ class Config:
       raise checks.ConfigError('img_size', self.img_size, 'must be a multiple of 16')
     if not 0 <= self.beta1 < 1:
       raise checks.ConfigError('beta1', self.beta1, 'must be in [0, 1)')
+    if self.max_minutes < 0:
+      raise checks.ConfigError('max_minutes', self.max_minutes, 'must be >= 0')
     if not 0 <= self.ema_decay < 1:
       raise checks.ConfigError('ema_decay', self.ema_decay, 'must be in [0, 1)')
     if self.d_learning_rate is not None:
@@ -256,6 +261,7 @@ def train(cfg: Config, strategy: Optional[tf.distribute.Strategy] = None) -> str
   fixed_z = dcgan.sample_z(tf.random.Generator.from_seed(1234), cfg.sample_batch, cfg.z_dim)
   writer = tf.summary.create_file_writer(os.path.join(scratch, 'logs'))
   t0 = t_start = time.time()
+  printed = step  # The step of the last progress line (its seconds per step divide by this).
   seconds0 = float(seconds.numpy())
 
   def save():
@@ -272,21 +278,27 @@ def train(cfg: Config, strategy: Optional[tf.distribute.Strategy] = None) -> str
       raise SystemExit(130)
     step += 1
     state.step.assign(step)
-    if step % cfg.print_freq == 0 or step == cfg.iters:
-      dt = (time.time() - t0) / cfg.print_freq
+    out_of_time = 0 < cfg.max_minutes * 60 < time.time() - t_start
+    last = step == cfg.iters or out_of_time
+    if step % cfg.print_freq == 0 or last:
+      dt = (time.time() - t0) / (step - printed)
       d, g = float(d_loss), float(g_loss)
       say(f'step {step}/{cfg.iters} d_loss={d:.4f} g_loss={g:.4f} '
           f'sec_per_step={dt:.3f} eta={_eta((cfg.iters - step) * dt)}')
       tb.scalars(writer, step, {'loss/d_loss': d, 'loss/g_loss': g, 'sec_per_step': dt})
-      t0 = time.time()
-    if chief and (step % cfg.sample_freq == 0 or step == cfg.iters):
+      t0, printed = time.time(), step
+    if chief and (step % cfg.sample_freq == 0 or last):
       imgs.save_grid(os.path.join(run_dir, 'sample', f'sample_{step}.png'),
                      gan.sample(fixed_z).numpy())
-    if step % cfg.save_freq == 0 or step == cfg.iters:
+    if step % cfg.save_freq == 0 or last:
       save()
       if chief:
         snapshot(gan, os.path.join(run_dir, 'snapshots', f'{step:07d}'),
                  {**arch_config(cfg), 'step': step, 'seconds': float(seconds.numpy())})
+    if out_of_time:
+      say(f'stopped at step {step} after --max_minutes={cfg.max_minutes:g}; '
+          f'resume with --load_model={run_dir}')
+      break
   distribute.drop_write_dir(gan.strategy, scratch)
   return run_dir
 

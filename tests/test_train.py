@@ -59,6 +59,18 @@ def test_gan_train_resume_and_export(cropped_dir, tmp_path, capsys):
   assert np.array_equal(g3(z, training=False).numpy(), ref)
 
 
+def test_gan_training_stops_at_max_minutes_with_a_snapshot(cropped_dir, tmp_path, capsys):
+  # A budget shorter than one step: the run stops after its first step, saved and resumable.
+  cfg = tiny_gan_config(data_dir=cropped_dir, iters=1000, batch_size=4, save_freq=500,
+                        sample_freq=500, print_freq=500, output_root=str(tmp_path),
+                        max_minutes=1e-6)
+  run = train_gan.train(cfg)
+  assert 'stopped at step 1 after --max_minutes' in capsys.readouterr().out
+  assert os.listdir(os.path.join(run, 'snapshots')) == ['0000001']
+  state = ckpt.TrainState(run, generator=train_gan.GAN(cfg).generator)
+  assert state.restore() and int(state.step.numpy()) == 1
+
+
 def test_checkpoint_mismatch_says_what_differs(tiny_models):
   with pytest.raises(ckpt.CheckpointError, match='width'):
     ckpt.check_config(ckpt.read_config(tiny_models['dcgan']), {'width': 1.0}, 'x')
