@@ -4,16 +4,24 @@ Every training run writes a lean snapshot of its sampling generator at each
 checkpoint (`<run>/snapshots/<step>/`); this command scores each snapshot with
 the frozen reference GoogLeNet (as `metrics.fd_main`), writes a CSV and a PNG
 plot, and skips snapshots already scored in the CSV (it resumes).
+
+Beside FD it records how often the snapshot's discriminator calls real train
+and real val images real. A wide gap means D has memorised the training set
+(the overfitting signal of Karras et al. 2020, "Training GANs with limited
+data"), which is what DiffAugment is for.
 """
 
 import csv
 import os
 
 from absl import flags
+import numpy as np
+import tensorflow as tf
 
 from googlenet import train_lib as gtrain
 from inpaint import ckpt
 from inpaint import cli
+from inpaint import data
 from inpaint import train_gan
 from metrics import frechet
 from metrics import plot
@@ -25,7 +33,17 @@ flags.DEFINE_integer('num', 2000, 'Generated images per snapshot.')
 flags.DEFINE_string('out', 'metrics/results/fd_curve', 'Output prefix (.csv and .png).')
 flags.DEFINE_integer('every', 1, 'Score every k-th snapshot only (the last is always scored).')
 
-FIELDS = ('run', 'step', 'seconds', 'fd_generated_val', 'num_generated', 'num_val')
+FIELDS = ('run', 'step', 'seconds', 'fd_generated_val', 'num_generated', 'num_val',
+          'd_real_train', 'd_real_val')
+
+
+def real_accepted(discriminator, images: np.ndarray, batch_size: int = 500) -> float:
+  """Fraction of `images` (uint8 [N, S, S, 3]) that D scores as real (logit > 0)."""
+  # Eager: one forward pass per batch, each a new snapshot's D (a tf.function would retrace).
+  logits = [tf.cast(discriminator(data.to_float(images[i:i + batch_size]), training=False),
+                    tf.float32).numpy()
+            for i in range(0, len(images), batch_size)]
+  return float(np.mean(np.concatenate(logits) > 0))
 
 
 def _snapshots(run_dir):
@@ -50,6 +68,9 @@ def run():
       rows = list(csv.DictReader(f))
   done = {(r['run'], int(r['step'])) for r in rows}
   real = frechet.RealFeatures(gtrain.load_inference(frechet.REFERENCE), FLAGS.data_dir, 'val')
+  size = real.classifier.input_shape[1]
+  train_images = data.load_arrays(FLAGS.data_dir, 'train', size)[0]
+  val_images = data.load_arrays(FLAGS.data_dir, 'val', size)[0]
   for label, run_dir in runs:
     snaps = _snapshots(run_dir)
     picked = snaps[::FLAGS.every] + ([snaps[-1]] if snaps and (len(snaps) - 1) % FLAGS.every
@@ -58,14 +79,17 @@ def run():
       conf = ckpt.read_config(snap)
       if (label, int(conf['step'])) in done:
         continue
-      g, _, _ = train_gan.load_gan(snap)
+      g, d, _ = train_gan.load_gan(snap)
       fd = real.distance(frechet.generate(g, FLAGS.num))
+      acc_train, acc_val = real_accepted(d, train_images), real_accepted(d, val_images)
       rows.append({'run': label, 'step': int(conf['step']),
                    'seconds': round(float(conf.get('seconds', 0.0)), 1),
                    'fd_generated_val': round(fd, 3), 'num_generated': FLAGS.num,
-                   'num_val': real.num})
+                   'num_val': real.num, 'd_real_train': round(acc_train, 3),
+                   'd_real_val': round(acc_val, 3)})
       print(f'{label} step {conf["step"]}: FD = {fd:.2f} ({FLAGS.num} generated vs {real.num} '
-            f'val images)', flush=True)
+            f'val images); D calls real {acc_train:.0%} of train, {acc_val:.0%} of val',
+            flush=True)
       os.makedirs(os.path.dirname(os.path.abspath(csv_path)), exist_ok=True)
       with open(csv_path, 'w', newline='') as f:  # Rewritten after each point: resumable.
         w = csv.DictWriter(f, FIELDS)
