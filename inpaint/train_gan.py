@@ -330,11 +330,37 @@ def snapshot(gan: GAN, folder: str, conf: dict) -> str:
                              {**conf, 'ema_decay': 0.0, 'ema_used': gan.generator_ema is not None})
 
 
+def _lineage(saved: dict):
+  """The training stages before a run that began with --init_from, oldest first.
+
+  Each stage is what the init export's config says about itself (run, steps,
+  recipe), after the stages it records in turn.
+
+  Returns:
+    (stages, steps of all stages or None when unknown); ([], 0) from scratch.
+  """
+  init = saved.get('init_from')
+  if not init:
+    return [], 0
+  try:
+    prev = ckpt.read_config(init)
+  except ckpt.CheckpointError:  # The init export is gone: keep at least where it was.
+    return [{'init_from': init}], None
+  # An export older than this field says in words where it began.
+  earlier = prev.get('lineage') or ([{'note': prev['warm_started_from']}]
+                                    if 'warm_started_from' in prev else [])
+  return (earlier + [{'trained_from': prev.get('trained_from'), 'step': prev.get('step'),
+                      'recipe': prev.get('recipe')}],
+          prev.get('total_steps', prev.get('step')))
+
+
 def export(run_dir: str, out_dir: str) -> str:
   """Copies a run's generator (its EMA copy when the run kept one) + discriminator
   into a lean export folder.
 
-  float16 when that changes G's and D's outputs by at most ckpt.FP16_RTOL.
+  float16 when that changes G's and D's outputs by at most ckpt.FP16_RTOL. The
+  config records the run's recipe and, for a warm-started run, the stages before
+  it (`lineage`) and the steps of all stages together (`total_steps`).
   """
   g, d, saved = load_gan(run_dir)  # G is the run's EMA copy when it kept one.
   cfg = _run_config(saved)
@@ -345,6 +371,11 @@ def export(run_dir: str, out_dir: str) -> str:
           'batch_size': saved.get('batch_size'), 'ema_used': ema_used,
           'recipe': {k: saved.get(k) for k in ('diffaug', 'ema_decay', 'learning_rate',
                                                'd_learning_rate', 'compute_dtype', 'split')}}
+  lineage, before = _lineage(saved)
+  if lineage:
+    conf['lineage'] = lineage
+    if step is not None and isinstance(before, int):
+      conf['total_steps'] = step + before
   z = dcgan.sample_z(0, 16, cfg.z_dim)
   models = {'generator': g, 'discriminator': d}
   probe = {'generator': z, 'discriminator': g(z, training=False).numpy()}

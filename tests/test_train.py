@@ -53,6 +53,16 @@ def test_gan_train_resume_and_export(cropped_dir, tmp_path, capsys):
   assert conf['arch'] == 'dcgan'
   got = g2(z, training=False).numpy()
   assert np.abs(got - ref).max() < 0.05 and not np.array_equal(got, np.zeros_like(got))
+  assert 'lineage' not in conf and 'total_steps' not in conf  # From scratch.
+  # A run warm-started from that export records it as its first stage.
+  cfg2 = tiny_gan_config(data_dir=cropped_dir, iters=2, batch_size=4, save_freq=2,
+                         print_freq=2, init_from=out, output_root=str(tmp_path / 'second'))
+  out2 = str(tmp_path / 'export2')
+  train_gan.export(train_gan.train(cfg2), out2)
+  conf2 = ckpt.read_config(out2)
+  assert conf2['lineage'] == [{'trained_from': os.path.basename(run), 'step': 6,
+                               'recipe': conf['recipe']}]
+  assert conf2['step'] == 2 and conf2['total_steps'] == 8
   ckpt.export_weights(str(tmp_path / 'fp32'), {'generator': g, 'discriminator': d},
                       train_gan.arch_config(cfg), fp16=False)
   g3, _, _ = train_gan.load_gan(str(tmp_path / 'fp32'))
