@@ -15,8 +15,6 @@ import csv
 import os
 
 from absl import flags
-import numpy as np
-import tensorflow as tf
 
 from googlenet import train_lib as gtrain
 from inpaint import ckpt
@@ -35,15 +33,6 @@ flags.DEFINE_integer('every', 1, 'Score every k-th snapshot only (the last is al
 
 FIELDS = ('run', 'step', 'seconds', 'fd_generated_val', 'num_generated', 'num_val',
           'd_real_train', 'd_real_val')
-
-
-def real_accepted(discriminator, images: np.ndarray, batch_size: int = 500) -> float:
-  """Fraction of `images` (uint8 [N, S, S, 3]) that D scores as real (logit > 0)."""
-  # Eager: one forward pass per batch, each a new snapshot's D (a tf.function would retrace).
-  logits = [tf.cast(discriminator(data.to_float(images[i:i + batch_size]), training=False),
-                    tf.float32).numpy()
-            for i in range(0, len(images), batch_size)]
-  return float(np.mean(np.concatenate(logits) > 0))
 
 
 def _snapshots(run_dir):
@@ -81,7 +70,7 @@ def run():
         continue
       g, d, _ = train_gan.load_gan(snap)
       fd = real.distance(frechet.generate(g, FLAGS.num))
-      acc_train, acc_val = real_accepted(d, train_images), real_accepted(d, val_images)
+      acc_train, acc_val = frechet.real_accepted(d, train_images), frechet.real_accepted(d, val_images)
       rows.append({'run': label, 'step': int(conf['step']),
                    'seconds': round(float(conf.get('seconds', 0.0)), 1),
                    'fd_generated_val': round(fd, 3), 'num_generated': FLAGS.num,

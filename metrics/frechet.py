@@ -63,6 +63,18 @@ def generate(generator, n: int, seed: int = 0, batch_size: int = 250) -> np.ndar
       for i in range(0, n, batch_size)])
 
 
+def real_accepted(discriminator, images: np.ndarray, batch_size: int = 500) -> float:
+  """Fraction of `images` (uint8 [N, S, S, 3]) that D scores as real (logit > 0).
+
+  On real train vs real val images: D's overfitting signal (metrics.fd_curve).
+  """
+  # Eager: one forward pass per batch, each a new snapshot's D (a tf.function would retrace).
+  logits = [tf.cast(discriminator(data.to_float(images[i:i + batch_size]), training=False),
+                    tf.float32).numpy()
+            for i in range(0, len(images), batch_size)]
+  return float(np.mean(np.concatenate(logits) > 0))
+
+
 class RealFeatures:
   """Pooled features of the real images of a split and of the floor pair, computed once.
 

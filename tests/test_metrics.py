@@ -45,13 +45,12 @@ def test_frechet_distance():
 
 def test_real_accepted_counts_positive_logits_over_batches():
   import keras
-  from metrics import fd_curve
   x = keras.Input((4, 4, 3))
   d = keras.Model(x, keras.layers.GlobalAveragePooling2D()(x)[:, :1])  # logit = mean red
   images = np.zeros((7, 4, 4, 3), np.uint8)
   images[:5] = 200  # above mid-grey: a positive logit, "real"
-  assert fd_curve.real_accepted(d, images, batch_size=3) == pytest.approx(5 / 7)
-  assert fd_curve.real_accepted(d, images[5:]) == 0.0
+  assert frechet.real_accepted(d, images, batch_size=3) == pytest.approx(5 / 7)
+  assert frechet.real_accepted(d, images[5:]) == 0.0
 
 
 def test_gan_distances_on_tiny_models_with_progress(tiny_models, cropped_dir):
