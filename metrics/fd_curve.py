@@ -59,7 +59,6 @@ def run():
   real = frechet.RealFeatures(gtrain.load_inference(frechet.REFERENCE), FLAGS.data_dir, 'val')
   size = real.classifier.input_shape[1]
   train_images = data.load_arrays(FLAGS.data_dir, 'train', size)[0]
-  val_images = data.load_arrays(FLAGS.data_dir, 'val', size)[0]
   for label, run_dir in runs:
     snaps = _snapshots(run_dir)
     picked = snaps[::FLAGS.every] + ([snaps[-1]] if snaps and (len(snaps) - 1) % FLAGS.every
@@ -70,7 +69,8 @@ def run():
         continue
       g, d, _ = train_gan.load_gan(snap)
       fd = real.distance(frechet.generate(g, FLAGS.num))
-      acc_train, acc_val = frechet.real_accepted(d, train_images), frechet.real_accepted(d, val_images)
+      acc_train = frechet.real_accepted(d, train_images)
+      acc_val = frechet.real_accepted(d, real.images)
       rows.append({'run': label, 'step': int(conf['step']),
                    'seconds': round(float(conf.get('seconds', 0.0)), 1),
                    'fd_generated_val': round(fd, 3), 'num_generated': FLAGS.num,

@@ -90,6 +90,7 @@ class RealFeatures:
     real, _ = data.load_arrays(data_dir, split, size, seed)
     self.features = pooled_features(classifier, real)
     self.num = len(real)
+    self.images = real  # uint8 [N, S, S, 3], for other measures on the same images.
     self._data = (data_dir, seed, size)
 
   def floor(self, log=lambda line: None, sec_per_image: float = 0.0) -> dict:
