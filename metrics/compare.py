@@ -26,6 +26,8 @@ flags.DEFINE_list('labels', None, 'Only these rows (default: all of '
                   f'{", ".join(comparison.ROWS)}).')
 flags.DEFINE_bool('cached_only', False, 'Only table the rows already computed in --out (a '
                   'partial table while the rest runs, or when it was stopped); run nothing.')
+flags.DEFINE_string('against', None, 'The --out of an earlier comparison on the same images '
+                    '(e.g. other models): pair every row with its row there (paired_against.md).')
 flags.DEFINE_string('load_model', None, 'DCGAN folder (default: shipped).')
 flags.DEFINE_string('classifier_dir', None, 'GoogLeNet folder (default: shipped).')
 flags.DEFINE_enum('source', 'data', ['data', 'generated'], 'data: real images (the table); '
@@ -42,7 +44,7 @@ def run():
   comparison.compare(FLAGS.out, FLAGS.num, FLAGS.iters, FLAGS.mask_types, FLAGS.ablation,
                      FLAGS.seed, FLAGS.data_dir, FLAGS.split, FLAGS.load_model,
                      FLAGS.classifier_dir, FLAGS.figure_rows, FLAGS.source, FLAGS.labels,
-                     cached_only=FLAGS.cached_only)
+                     cached_only=FLAGS.cached_only, against=FLAGS.against)
 
 
 if __name__ == '__main__':

@@ -113,6 +113,31 @@ def _write_paired_and_runs(groups, runs, out: str, suffix: str) -> None:
     f.write(runs_markdown(runs))
 
 
+# What may differ between a row and its row in an `against` comparison: the models.
+_MODEL_KEYS = ('weights', 'load_model', 'classifier_dir')
+
+
+def _rows_against(folder: str, groups, keys, log) -> dict:
+  """{(label, mask): per-image rows} of the rows in another comparison folder that ran
+  the same images with the same settings (the models may differ); the others are logged."""
+  other = {}
+  for (label, mask) in groups:
+    path = os.path.join(folder, mask, label, 'row.json')
+    try:
+      with open(path) as f:
+        saved = json.load(f)
+    except (OSError, ValueError):
+      log(f'against: no row {mask}/{label} in {folder}')
+      continue
+    mine, theirs = keys[(label, mask)], saved.get('key', {})
+    if any(mine.get(k) != theirs.get(k) for k in set(mine) | set(theirs)
+           if k not in _MODEL_KEYS):
+      log(f'against: {mask}/{label} in {folder} ran other images or settings: not paired')
+      continue
+    other[(label, mask)] = saved['images']
+  return other
+
+
 def _load_models(rc, models: dict, need_classifier: bool) -> None:
   """Loads the generator (and the classifier if asked) into `models['gan']` unless there."""
   have = models.get('gan')
@@ -143,12 +168,16 @@ def _run_row(rc, models, y, m, folder: str, key: dict):
 def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: int,
             data_dir=None, split='val', load_model=None, classifier_dir=None,
             figure_rows: int = 8, source: str = 'data', labels=None, log=print,
-            cached_only: bool = False) -> dict:
+            cached_only: bool = False, against: Optional[str] = None) -> dict:
   """Runs every row on the same images; returns the settings with wall times.
 
   With cached_only, rows not yet in `out` are skipped (and listed in settings['missing'])
-  instead of run.
+  instead of run. With `against` (the `out` of an earlier comparison on the same images,
+  e.g. with other models), every row is also paired with its own row there:
+  paired_against.md.
   """
+  if against and not os.path.isdir(against):
+    raise FileNotFoundError(f'--against {against}: no such comparison folder')
   if source == 'data':
     # Fail early, before any long run, when there is no data.
     data.detect_layout(data.resolve_data_dir(data_dir))
@@ -158,7 +187,7 @@ def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: in
               'engine_defaults': dataclasses.asdict(engine.Config()),
               'rows': {label: {'method': m, 'overrides': o} for _, label, m, o in todo},
               'runs': [], 'missing': []}
-  groups, results = {}, {}
+  groups, results, keys = {}, {}, {}
   models, inputs = {}, {}
   t_all = time.time()
   for i, (mask, label, method, over) in enumerate(todo):
@@ -178,6 +207,7 @@ def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: in
     key = {'settings': dataclasses.asdict(eng), 'num': num, 'source': source, 'split': split,
            'load_model': load_model, 'classifier_dir': classifier_dir,
            'weights': _fingerprints(rc, method, need_c)}
+    keys[(label, mask)] = key
     folder = os.path.join(out, mask, label)
     hit = _cached(folder, key)
     if not hit and cached_only:
@@ -208,6 +238,10 @@ def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: in
   suffix = '' if source == 'data' else '_generated'
   tables.write(rows, os.path.join(out, f'errors{suffix}'))
   _write_paired_and_runs(groups, settings['runs'], out, suffix)
+  if against:
+    other = _rows_against(against, groups, keys, log)
+    with open(os.path.join(out, f'paired_against{suffix}.md'), 'w') as f:
+      f.write(tables.paired_markdown(tables.paired(groups, 'against', base_groups=other)))
   for mask in mask_types:
     y, m, _ = inputs[mask]
     shown = [l for l in FIGURE_ROWS if (l, mask) in results]

@@ -82,18 +82,24 @@ _TITLES = {'psnr_hole': 'PSNR hole (dB)', 'ssim': 'SSIM', 'psnr': 'PSNR (dB)', '
            'l1_hole': 'L1 hole'}
 
 
-def paired(groups, baseline: str, names=PAIRED) -> List[dict]:
+def paired(groups, baseline: str, names=PAIRED, base_groups=None) -> List[dict]:
   """Every method against `baseline` on the same images, per mask type.
 
   Per metric: the mean per-image difference (method - baseline), its standard error
   (std with ddof 1 / sqrt(n)) and the share of images where the method scores higher.
   A method is paired only when it has as many images as the baseline (same images, same
   order, as metrics.comparison runs them); images where either value is not finite drop out.
+  With `base_groups` ({(method, mask_type): per-image rows}, e.g. the same comparison with
+  other models), every method is paired with its own row there instead, and `baseline`
+  only names that side.
   """
   rows = []
   for (method, mask_type), items in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-    base = groups.get((baseline, mask_type))
-    if method == baseline or base is None or len(base) != len(items):
+    if base_groups is None:
+      base = None if method == baseline else groups.get((baseline, mask_type))
+    else:
+      base = base_groups.get((method, mask_type))
+    if base is None or len(base) != len(items):
       continue
     row = {'mask_type': mask_type, 'method': method, 'baseline': baseline, 'n': len(items)}
     for k in names:

@@ -1,7 +1,9 @@
 """Metrics: errors, Frechet distance, the error table and the comparison command."""
 
 import csv
+import json
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -100,6 +102,32 @@ def test_compare_resumes_and_measure_errors(tiny_models, tmp_path, cropped_dir, 
   assert len(part['missing']) == len(compare.ROWS)
   with open(os.path.join(out, 'errors.csv')) as f:
     assert list(csv.DictReader(f)) == rows
+  # against: each row paired with its own row of another folder of the same images. There,
+  # semantic ran other models (still paired) and scored 3 dB less on its first image; yeh
+  # ran other settings (not paired).
+  other = str(tmp_path / 'other')
+  shutil.copytree(out, other)
+  for label, change in (('semantic', 'weights'), ('yeh', 'settings')):
+    path = os.path.join(other, 'left', label, 'row.json')
+    with open(path) as f:
+      saved = json.load(f)
+    if change == 'weights':
+      saved['key']['weights'] = {'dcgan': 'other'}
+      saved['images'][0]['psnr_hole'] -= 3.0
+    else:
+      saved['key']['settings']['iters'] += 1
+    with open(path, 'w') as f:
+      json.dump(saved, f)
+  lines = []
+  compare.compare(out, log=lines.append, cached_only=True, against=other, **kw)
+  with open(os.path.join(out, 'paired_against.md')) as f:
+    against = f.read()
+  assert against.count('| against | 3 |') == len(rows) - 1 and '| left | yeh |' not in against
+  assert '| left | semantic | against | 3 | +1.000 ± 1.000 | 33% |' in against
+  assert '| left | biharmonic | against | 3 | +0.000 ± 0.000 | 0% |' in against
+  assert sum('left/yeh' in l and 'not paired' in l for l in lines) == 1
+  with pytest.raises(FileNotFoundError, match='--against'):
+    compare.compare(out, log=lambda s: None, cached_only=True, against=str(tmp_path / 'no'), **kw)
   monkeypatch.undo()
   # measure_errors tables the outputs of inpaint_main runs (tryNN.json).
   rc = runlib.RunConfig(engine=engine.Config(method='biharmonic'), data_dir=cropped_dir,
@@ -144,3 +172,10 @@ def test_paired_differences_are_image_by_image():
   assert row['psnr_hole_se'] == pytest.approx(d.std(ddof=1) / 2)
   assert row['psnr_hole_better'] == 0.75 and row['ssim'] == pytest.approx(0.01)
   assert '+1.000 ± 0.816 | 75%' in measure_errors.paired_markdown([row])
+  # Against the same rows of another comparison: each method with its own row there.
+  rows = measure_errors.paired(groups, 'before', base_groups={('semantic', 'left'): base,
+                                                              ('yeh', 'left'): better})
+  assert [(r['method'], r['baseline']) for r in rows] == [('semantic', 'before'),
+                                                          ('yeh', 'before')]
+  assert rows[0]['psnr_hole'] == pytest.approx(d.mean())
+  assert rows[1]['psnr_hole'] == pytest.approx(-d.mean())
