@@ -127,6 +127,8 @@ def _rows_against(folder: str, groups, keys, log) -> dict:
       with open(path) as f:
         saved = json.load(f)
     except (OSError, ValueError):
+      saved = None
+    if not isinstance(saved, dict) or not isinstance(saved.get('images'), list):
       log(f'against: no row {mask}/{label} in {folder}')
       continue
     mine, theirs = keys[(label, mask)], saved.get('key', {})

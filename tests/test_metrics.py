@@ -118,14 +118,17 @@ def test_compare_resumes_and_measure_errors(tiny_models, tmp_path, cropped_dir, 
       saved['key']['settings']['iters'] += 1
     with open(path, 'w') as f:
       json.dump(saved, f)
+  with open(os.path.join(other, 'left', 'exemplar', 'row.json'), 'w') as f:
+    json.dump([1, 2], f)  # Not a row: left out with a line, no traceback.
   lines = []
   compare.compare(out, log=lines.append, cached_only=True, against=other, **kw)
   with open(os.path.join(out, 'paired_against.md')) as f:
     against = f.read()
-  assert against.count('| against | 3 |') == len(rows) - 1 and '| left | yeh |' not in against
+  assert against.count('| against | 3 |') == len(rows) - 2 and '| left | yeh |' not in against
   assert '| left | semantic | against | 3 | +1.000 ± 1.000 | 33% |' in against
   assert '| left | biharmonic | against | 3 | +0.000 ± 0.000 | 0% |' in against
   assert sum('left/yeh' in l and 'not paired' in l for l in lines) == 1
+  assert sum('no row left/exemplar' in l for l in lines) == 1
   with pytest.raises(FileNotFoundError, match='--against'):
     compare.compare(out, log=lambda s: None, cached_only=True, against=str(tmp_path / 'no'), **kw)
   monkeypatch.undo()
