@@ -41,6 +41,9 @@ def run():
         f'({res["num_generated"]} generated vs {res[f"num_{sp}"]} {sp} images)')
   print(f'FD(train, val)     = {res["fd_train_val"]:.2f}  (floor: {res["num_train"]} real '
         'train images vs the val images)')
+  print(f'  FD = mean term {res["fd_mean_term"]:.2f} + covariance term {res["fd_cov_term"]:.2f}; '
+        f'feature variance generated {res["feature_var_generated"]:.1f} vs {sp} '
+        f'{res[f"feature_var_{sp}"]:.1f} (traces of the covariances)')
   if FLAGS.json:
     with open(FLAGS.json, 'w') as f:
       json.dump(res, f, indent=2)

@@ -41,16 +41,29 @@ def pooled_features(net, images: np.ndarray, batch_size: int = 250) -> np.ndarra
   return np.concatenate(out).astype(np.float64)
 
 
-def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
-  """||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2)) for features [N, D], [M, D]."""
+def frechet_terms(a: np.ndarray, b: np.ndarray) -> dict:
+  """The two parts of FD for features a [N, D], b [M, D].
+
+  FD = mean + cov: 'mean' = ||mu_a - mu_b||^2 (where the two sets sit), 'cov' =
+  Tr(S_a + S_b - 2 (S_a S_b)^(1/2)) (their spread and shape). 'var_a' / 'var_b' =
+  Tr(S_a) / Tr(S_b): a generator whose var_a is well below the real var_b covers
+  less of the real variety (a diversity gap), whatever its mean.
+  """
   mu_a, mu_b = a.mean(0), b.mean(0)
   s_a, s_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
   covmean = scipy.linalg.sqrtm(s_a @ s_b)
   if not np.isfinite(covmean).all():  # Near-singular product: nudge the diagonals.
     eps = np.eye(len(s_a)) * 1e-6
     covmean = scipy.linalg.sqrtm((s_a + eps) @ (s_b + eps))
-  covmean = np.real(covmean)
-  return float(np.sum((mu_a - mu_b) ** 2) + np.trace(s_a) + np.trace(s_b) - 2 * np.trace(covmean))
+  var_a, var_b = float(np.trace(s_a)), float(np.trace(s_b))
+  cov = var_a + var_b - 2 * float(np.trace(np.real(covmean)))
+  mean = float(np.sum((mu_a - mu_b) ** 2))
+  return {'fd': mean + cov, 'mean': mean, 'cov': cov, 'var_a': var_a, 'var_b': var_b}
+
+
+def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
+  """||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2)) for features [N, D], [M, D]."""
+  return frechet_terms(a, b)['fd']
 
 
 def generate(generator, n: int, seed: int = 0, batch_size: int = 250) -> np.ndarray:
@@ -105,7 +118,11 @@ class RealFeatures:
             'num_train': len(train), 'num_val': len(val)}
 
   def distance(self, images: np.ndarray) -> float:
-    return frechet_distance(pooled_features(self.classifier, images), self.features)
+    return self.terms(images)['fd']
+
+  def terms(self, images: np.ndarray) -> dict:
+    """frechet_terms(images' features, this split's): fd, mean, cov, var_a (images), var_b."""
+    return frechet_terms(pooled_features(self.classifier, images), self.features)
 
 
 def gan_distances(generator, classifier, data_dir: Optional[str] = None, num: int = 2000,
@@ -116,7 +133,8 @@ def gan_distances(generator, classifier, data_dir: Optional[str] = None, num: in
 
   Returns:
     {'fd_generated_<split>', 'fd_train_val', 'num_generated', 'num_<split>',
-    'num_train', 'num_val'}.
+    'num_train', 'num_val', and FD's two parts (frechet_terms): 'fd_mean_term',
+    'fd_cov_term', 'feature_var_generated', 'feature_var_<split>'}.
   """
   t0 = time.time()
   real = RealFeatures(classifier, data_dir, split, seed)
@@ -130,7 +148,10 @@ def gan_distances(generator, classifier, data_dir: Optional[str] = None, num: in
                            for i in range(0, num, 64)])
   else:
     fake = generate(generator, num, seed)
-  fd = real.distance(fake)
+  terms = real.terms(fake)
+  fd = terms['fd']
   log(f'{num} generated images: FD {fd:.2f} ({time.time() - t0:.0f}s)')
   return {f'fd_generated_{split}': fd, f'num_{split}': real.num, 'num_generated': num,
+          'fd_mean_term': terms['mean'], 'fd_cov_term': terms['cov'],
+          'feature_var_generated': terms['var_a'], f'feature_var_{split}': terms['var_b'],
           **real.floor(log, per_image)}

@@ -43,6 +43,13 @@ def test_frechet_distance():
   # b = 2a: ||mu - 2mu||^2 + Tr(S + 4S - 2 * 2S) = ||mu||^2 + Tr(S) (sample mean, covariance).
   want = np.sum(a.mean(0) ** 2) + np.trace(np.cov(a.T))
   assert frechet.frechet_distance(a, 2 * a) == pytest.approx(want, rel=1e-6)
+  # Its two parts: the mean term and the covariance term, and the spread of each side.
+  t = frechet.frechet_terms(a, 2 * a)
+  assert t['mean'] == pytest.approx(np.sum(a.mean(0) ** 2), rel=1e-6)
+  assert t['cov'] == pytest.approx(np.trace(np.cov(a.T)), rel=1e-6)
+  assert t['var_b'] == pytest.approx(4 * t['var_a'], rel=1e-9) and t['fd'] == t['mean'] + t['cov']
+  shifted = frechet.frechet_terms(a, a + np.array([2.0, 0, 0, 0]))
+  assert shifted['mean'] == pytest.approx(4) and shifted['cov'] == pytest.approx(0, abs=1e-6)
 
 
 def test_real_accepted_counts_positive_logits_over_batches():
@@ -64,6 +71,8 @@ def test_gan_distances_on_tiny_models_with_progress(tiny_models, cropped_dir):
   res = frechet.gan_distances(g, net, cropped_dir, num=20, split='all', log=lines.append)
   assert res['num_generated'] == 20 and res['num_all'] == res['num_train'] + res['num_val']
   assert res['fd_generated_all'] > 0 and res['fd_train_val'] >= 0
+  assert res['fd_mean_term'] + res['fd_cov_term'] == pytest.approx(res['fd_generated_all'])
+  assert res['feature_var_generated'] > 0 and res['feature_var_all'] > 0
   assert len(lines) == 3 and all('eta' in l for l in (lines[0], lines[2]))
   assert f'FD {res["fd_generated_all"]:.2f}' in lines[1]
 
