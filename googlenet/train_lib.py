@@ -54,6 +54,9 @@ class Config:
   mix: str = 'cutmix'  # 'none' | 'mixup' | 'cutmix' (Zhang et al. 2017; Yun et al. 2019).
   mix_alpha: float = 1.0  # Beta(alpha, alpha) of the mixing ratio.
   mix_prob: float = 0.5  # Share of batches that are mixed.
+  # How the training images are stored ('bgr': red and blue swapped, as in the shared copy);
+  # saved with the model so that --predict swaps true-colour photos into it.
+  channel_order: str = 'rgb'
 
   def validate(self) -> None:
     """Raises checks.ConfigError naming the first field with a value it cannot take."""
@@ -67,6 +70,7 @@ class Config:
     checks.choice(self, 'mix', MIXES)
     checks.choice(self, 'split', data.SPLITS)
     checks.choice(self, 'eval_split', data.SPLITS)
+    checks.choice(self, 'channel_order', data.CHANNEL_ORDERS)
 
 
 def arch_config(cfg: Config) -> dict:
@@ -283,7 +287,8 @@ def export(model: keras.Model, cfg: Config, folder: str) -> str:
     if layer.weights:
       layer.set_weights(src[layer.name].get_weights())
   x = np.random.default_rng(0).uniform(-1, 1, (8, cfg.img_size, cfg.img_size, 3)).astype(np.float32)
-  check = ckpt.export_checked(folder, {'googlenet': inference}, arch_config(cfg),
+  check = ckpt.export_checked(folder, {'googlenet': inference},
+                              {**arch_config(cfg), 'channel_order': cfg.channel_order},
                               {'googlenet': x}, lambda: {'googlenet': build_inference(cfg)})
   print(f'exported GoogLeNet as {check["dtype"]} (largest relative logit change in float16: '
         f'{check["max_rel_diff"]:.2e})', flush=True)
@@ -300,7 +305,8 @@ def _saved_config(folder: str) -> Config:
   saved = ckpt.read_config(folder)
   return dataclasses.replace(Config(), width=saved.get('width', 1.0),
                              img_size=saved.get('img_size', 64),
-                             n_class=saved.get('n_class', data.NUM_CLASSES))
+                             n_class=saved.get('n_class', data.NUM_CLASSES),
+                             channel_order=data.channel_order(saved))
 
 
 def build_inference(cfg: Config) -> keras.Model:
@@ -337,15 +343,17 @@ def evaluate(cfg: Config) -> Tuple[float, float, int]:
 
 
 def predict(cfg: Config, paths: Sequence[str]):
-  """Returns [(path, class index, probability)] for image files."""
+  """Returns [(path, class index, probability)] for image files (true colour: swapped
+  into the network's channel order)."""
   net = load_inference(cfg.load)
+  order = data.channel_order(ckpt.read_config(cfg.load or SHIPPED))
   size = net.input_shape[1]
   rows, imgs = [], []
   for p in paths:
     img = data.load_image(p, size)
     if img is not None:
       rows.append(p)
-      imgs.append(img)
+      imgs.append(data.swap_channels(img, order))
   if not imgs:
     raise data.DataError('none of the given images could be read')
   probs = tf.nn.softmax(predict_logits(net, np.stack(imgs))).numpy()

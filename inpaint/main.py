@@ -47,6 +47,9 @@ flags.DEFINE_string('init_from', None, 'Start a new run from the G and D weights
                     'export or run folder (e.g. checkpoints/dcgan); optimizers start fresh.')
 flags.DEFINE_string('export_dir', None, 'Write the lean weights of --load_model (G + D, fp16, '
                     'no optimizer state) to this folder, e.g. checkpoints/dcgan.')
+flags.DEFINE_string('channel_order', 'rgb', 'How the training images are stored: rgb, or bgr '
+                    'for a copy with red and blue swapped (the shared Stanford Cars copy; see '
+                    'README). Saved with the model; pictures written for viewing are true colour.')
 flags.DEFINE_float('max_minutes', 0.0, 'Stop with a checkpoint and a snapshot after this many '
                    'minutes of this invocation (0 = no limit); resume with --load_model.')
 cli.define_strategy_flags()

@@ -54,6 +54,11 @@ class Config:
   # Stop with a checkpoint after this many minutes of this invocation (0 = no limit), so that
   # a run planned for a session ends, saved, before the session does.
   max_minutes: float = 0.0
+  # How the training images are stored: 'bgr' for a copy with red and blue swapped (the
+  # shared Stanford Cars copy). Training uses them as stored; the order is saved with the
+  # model, so that own photos (true colour) are swapped into it and every picture written
+  # for viewing (sample grids, inpainting outputs) is swapped back to true colour.
+  channel_order: str = 'rgb'
 
   def validate(self) -> None:
     """Raises checks.ConfigError naming the first field with a value it cannot take."""
@@ -71,6 +76,7 @@ class Config:
       checks.positive(self, 'd_learning_rate')
     checks.choice(self, 'split', data.SPLITS)
     checks.choice(self, 'compute_dtype', COMPUTE_DTYPES)
+    checks.choice(self, 'channel_order', data.CHANNEL_ORDERS)
     try:
       diffaug.parse_policy(self.diffaug)
     except ValueError as e:
@@ -289,12 +295,13 @@ def train(cfg: Config, strategy: Optional[tf.distribute.Strategy] = None) -> str
       t0, printed = time.time(), step
     if chief and (step % cfg.sample_freq == 0 or last):
       imgs.save_grid(os.path.join(run_dir, 'sample', f'sample_{step}.png'),
-                     gan.sample(fixed_z).numpy())
+                     data.swap_channels(gan.sample(fixed_z).numpy(), cfg.channel_order))
     if step % cfg.save_freq == 0 or last:
       save()
       if chief:
         snapshot(gan, os.path.join(run_dir, 'snapshots', f'{step:07d}'),
-                 {**arch_config(cfg), 'step': step, 'seconds': float(seconds.numpy())})
+                 {**arch_config(cfg), 'step': step, 'seconds': float(seconds.numpy()),
+                  'channel_order': cfg.channel_order})
     if out_of_time:
       say(f'stopped at step {step} after --max_minutes={cfg.max_minutes:g}; '
           f'resume with --load_model={run_dir}')
@@ -369,6 +376,7 @@ def export(run_dir: str, out_dir: str) -> str:
   step = int(latest.rsplit('-', 1)[1]) if latest else None
   conf = {**arch_config(cfg), 'step': step, 'trained_from': os.path.basename(run_dir),
           'batch_size': saved.get('batch_size'), 'ema_used': ema_used,
+          'channel_order': data.channel_order(saved),
           'recipe': {k: saved.get(k) for k in ('diffaug', 'ema_decay', 'learning_rate',
                                                'd_learning_rate', 'compute_dtype', 'split')}}
   lineage, before = _lineage(saved)
@@ -424,7 +432,8 @@ def sample(cfg: Config, n_grids: int = 1) -> str:
     t = time.time()
     x = gen(z).numpy()
     times.append(time.time() - t)
-    path = imgs.save_grid(os.path.join(out_dir, f'sample_{i}.png'), x)
+    path = imgs.save_grid(os.path.join(out_dir, f'sample_{i}.png'),
+                          data.swap_channels(x, data.channel_order(saved)))
     print(f'wrote {path}')
   print(f'average generation time: {1000 * np.mean(times) / cfg.sample_batch:.3f} ms per image '
         f'({1000 * np.mean(times):.1f} ms per batch of {cfg.sample_batch})', flush=True)

@@ -1,9 +1,11 @@
 """One real step of each trainer; checkpoints save, load and resume."""
 
 import os
+import shutil
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from googlenet import train_lib as gtrain
 from inpaint import ckpt
@@ -50,7 +52,7 @@ def test_gan_train_resume_and_export(cropped_dir, tmp_path, capsys):
   out = str(tmp_path / 'export')
   train_gan.export(run, out)
   g2, d2, conf = train_gan.load_gan(out)
-  assert conf['arch'] == 'dcgan'
+  assert conf['arch'] == 'dcgan' and conf['channel_order'] == 'rgb'
   got = g2(z, training=False).numpy()
   assert np.abs(got - ref).max() < 0.05 and not np.array_equal(got, np.zeros_like(got))
   assert 'lineage' not in conf and 'total_steps' not in conf  # From scratch.
@@ -154,15 +156,35 @@ def test_sampling_writes_grid_and_timing(tiny_models, tmp_path, capsys):
   out_dir = train_gan.sample(cfg)
   assert os.path.exists(os.path.join(out_dir, 'sample_0.png'))
   assert 'average generation time' in capsys.readouterr().out
+  # A DCGAN that says it learned red/blue-swapped images: the grid is swapped back.
+  bgr = tmp_path / 'bgr'
+  shutil.copytree(tiny_models['dcgan'], bgr)
+  conf = ckpt.read_config(str(bgr))
+  ckpt.write_config(str(bgr), {**conf, 'channel_order': 'bgr'})
+  rgb_grid = np.asarray(Image.open(os.path.join(out_dir, 'sample_0.png')))
+  cfg.load_model, cfg.output_root = str(bgr), str(tmp_path / 'b')
+  bgr_grid = np.asarray(Image.open(os.path.join(train_gan.sample(cfg), 'sample_0.png')))
+  assert np.array_equal(bgr_grid, rgb_grid[..., ::-1]) and not np.array_equal(bgr_grid, rgb_grid)
 
 
-def test_predict_skips_unreadable(tiny_models, cropped_dir):
+def test_predict_skips_unreadable(tiny_models, cropped_dir, tmp_path):
   cfg = gtrain.Config(load=tiny_models['googlenet'])
   folder = os.path.join(cropped_dir, 'cars_train_cropped')
   paths = [os.path.join(folder, f) for f in ('00001.jpg', '00033.jpg', '00032.jpg')]
   rows = gtrain.predict(cfg, paths)
   assert [r[0] for r in rows] == [paths[0], paths[2]]  # The corrupt file is skipped.
   assert all(0 <= c < 196 and 0 < p <= 1 for _, c, p in rows)
+  # A GoogLeNet trained on red/blue-swapped images (channel_order bgr) gets the photos
+  # swapped: the swapped files give the original files' answers.
+  bgr = tmp_path / 'bgr'
+  shutil.copytree(tiny_models['googlenet'], bgr)
+  ckpt.write_config(str(bgr), {**ckpt.read_config(str(bgr)), 'channel_order': 'bgr'})
+  swapped = []
+  for p in (paths[0], paths[2]):
+    swapped.append(str(tmp_path / os.path.basename(p).replace('.jpg', '.png')))
+    Image.fromarray(np.asarray(Image.open(p).convert('RGB'))[..., ::-1].copy()).save(swapped[-1])
+  got = gtrain.predict(gtrain.Config(load=str(bgr)), swapped)
+  assert [(c, pytest.approx(p, rel=1e-4)) for _, c, p in got] == [(c, p) for _, c, p in rows]
 
 
 def test_gan_warm_start_copies_g_d_and_ema(tiny_models):
