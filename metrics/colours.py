@@ -51,8 +51,8 @@ def report(images: np.ndarray, labels: np.ndarray, names: Optional[Sequence[str]
   if names is not None and len(labels) and (labels >= 0).all():
     for make in makes:
       sel = collections.Counter(c for c, l in zip(found, labels) if make.lower() in names[l].lower())
-      lines.append(f'{make}: {sum(sel.values())} images: ' +
-                   ', '.join(f'{c} {sel[c]}' for c in NAMES if sel[c]))
+      found_here = ', '.join(f'{c} {sel[c]}' for c in NAMES if sel[c])
+      lines.append(f'{make}: {sum(sel.values())} images' + (f': {found_here}' if found_here else ''))
   return lines
 
 

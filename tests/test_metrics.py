@@ -221,5 +221,5 @@ def test_colour_report_counts_by_make_from_the_devkit_names(cropped_dir):
   assert lines[0].startswith(f'dominant body colour of {len(images)} images')
   assert lines[1].startswith('undecided')  # Too few coloured cars to tell.
   assert lines[2].startswith(f'Car 1: {int(np.sum(labels == 1))} images')
-  assert lines[3] == 'Nothing: 0 images: '
+  assert lines[3] == 'Nothing: 0 images'
   assert data.class_names(os.path.dirname(cropped_dir)) is None  # No devkit there.
