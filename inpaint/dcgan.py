@@ -76,3 +76,74 @@ def build_discriminator(img_size: int = 64, width: float = 1.0,
   h = layers.Flatten(name='h3_flatten')(h)
   logit = layers.Dense(1, name='h4_linear')(h)
   return keras.Model(x, logit, name='discriminator')
+
+
+
+def _channel_view(model: keras.Model, layer: str, index: int):
+  """Weight `index` of a DCGAN layer, reshaped so that its channel axes are explicit.
+
+  Returns:
+    (array, axis of the hidden channels it reads or None, axis of those it writes or None).
+    None where the channels are the image's or the logit, which widening keeps.
+  """
+  lay = model.get_layer(layer)
+  w = np.asarray(lay.weights[index].numpy(), np.float64)
+  if isinstance(lay, layers.BatchNormalization):  # gamma, beta, mean, variance: per channel.
+    return w, None, 0
+  if layer == 'h0_linear':  # Writes (s, s, c) flattened: kernel [z, s*s*c], bias [s*s*c].
+    c = model.get_layer('h0_reshape').output.shape[-1]
+    return w.reshape(w.shape[:-1] + (-1, c)), None, w.ndim
+  if layer == 'h4_linear':  # Reads (s, s, c) flattened: kernel [s*s*c, 1].
+    c = model.get_layer('h3_flatten').input.shape[-1]
+    return (w.reshape(-1, c, w.shape[-1]), 1, None) if index == 0 else (w, None, None)
+  reads, writes = layer != 'h0_conv2d', layer != 'h4_deconv2d'
+  if index == 1:  # Bias: one per channel written.
+    return w, None, 0 if writes else None
+  # Conv2DTranspose kernels are (kh, kw, out, in); Conv2D kernels (kh, kw, in, out).
+  read_axis, write_axis = (3, 2) if isinstance(lay, layers.Conv2DTranspose) else (2, 3)
+  return w, read_axis if reads else None, write_axis if writes else None
+
+
+def widen(narrow: keras.Model, wide: keras.Model, rng, noise: float = 0.05) -> int:
+  """Copies a DCGAN G or D into a k times wider one that computes the same function.
+
+  Net2WiderNet (Chen et al., arXiv 1511.05641): every hidden channel is repeated k
+  times, and a layer reading the repeated channels gets each copy's incoming weights
+  divided by k plus noise that sums to zero over the k copies. The copies' sum, so
+  every output, is unchanged, while the copies get different gradients and can grow
+  apart. Batch-norm parameters and statistics are repeated, so both training-mode
+  and inference-mode outputs stay the same (to rounding).
+
+  Args:
+    narrow: a generator or discriminator (build_generator / build_discriminator).
+    wide: the same network built with k times every hidden width; overwritten.
+    rng: numpy Generator for the symmetry-breaking noise.
+    noise: the noise's scale relative to each kernel's standard deviation.
+
+  Returns:
+    k.
+
+  Raises:
+    ValueError: when the hidden widths of `wide` are not one integer multiple of `narrow`'s.
+  """
+  factors = set()
+  for lay in narrow.layers:
+    for i, target in enumerate(wide.get_layer(lay.name).weights):
+      x, reads, writes = _channel_view(narrow, lay.name, i)
+      y, _, _ = _channel_view(wide, lay.name, i)
+      for axis in (writes, reads):
+        if axis is None:
+          continue
+        k, rest = divmod(y.shape[axis], x.shape[axis])
+        factors.add(k if not rest else 0)
+        if len(factors) > 1 or 0 in factors:
+          raise ValueError(f'cannot widen {narrow.name} layer {lay.name}: {x.shape[axis]} '
+                           f'channels to {y.shape[axis]} (one integer multiple is needed)')
+        if axis == writes:
+          x = np.concatenate([x] * k, axis=axis)
+        else:
+          eps = rng.normal(0.0, noise * x.std() / k, (k,) + x.shape)
+          eps -= eps.mean(axis=0)  # Zero sum over the copies.
+          x = np.concatenate([x / k + e for e in eps], axis=axis)
+      target.assign(x.reshape(target.shape).astype(target.dtype))
+  return factors.pop() if factors else 1

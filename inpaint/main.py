@@ -40,6 +40,10 @@ flags.DEFINE_float('ema_decay', 0.0, 'Keep an exponential moving average of G\'s
                    'this decay (e.g. 0.999) and sample / export from it; 0 = off, as the seed.')
 flags.DEFINE_float('d_learning_rate', None, 'Discriminator learning rate (two time-scale '
                    'update rule); default: --learning_rate.')
+flags.DEFINE_float('mode_seeking', 0.0, 'Weight of the mode-seeking loss on G (Mao et al. '
+                   '2019: pairs of latents should give different images); 0 = off, as the seed.')
+flags.DEFINE_float('consistency', 0.0, 'Weight of balanced consistency regularization on D '
+                   '(Zhao et al. 2020: D\'s logit should not change under augmentation); 0 = off.')
 flags.DEFINE_string('compute_dtype', 'float32', 'float32 | mixed_bfloat16 (bf16 compute, '
                     'float32 variables).')
 flags.DEFINE_bool('jit_compile', False, 'Compile the train step with XLA.')

@@ -48,6 +48,12 @@ class Config:
   diffaug: str = ''  # DiffAugment operations, e.g. 'color,translation,cutout'.
   ema_decay: float = 0.0  # Exponential moving average of G's weights (0 = none).
   d_learning_rate: Optional[float] = None  # Two-time-scale: D's own learning rate.
+  # Mode seeking (Mao et al., arXiv 1903.05628): weight of 1 / (mean|G(z1) - G(z2)| /
+  # mean|z1 - z2|) on G's loss, over the two halves of the batch; pushes G to vary.
+  mode_seeking: float = 0.0
+  # Balanced consistency regularization (Zhao et al., arXiv 2002.04724): weight of the mean
+  # squared change of D's logit when real and fake images get a second augmentation.
+  consistency: float = 0.0
   compute_dtype: str = 'float32'  # or 'mixed_bfloat16' (variables stay float32).
   jit_compile: bool = False  # XLA for the train step.
   init_from: Optional[str] = None  # Export or run whose G and D start a new run.
@@ -74,6 +80,11 @@ class Config:
       raise checks.ConfigError('ema_decay', self.ema_decay, 'must be in [0, 1)')
     if self.d_learning_rate is not None:
       checks.positive(self, 'd_learning_rate')
+    for name in ('mode_seeking', 'consistency'):
+      if getattr(self, name) < 0:
+        raise checks.ConfigError(name, getattr(self, name), 'must be >= 0 (0 = off)')
+    if self.mode_seeking > 0 and self.batch_size < 2:
+      raise checks.ConfigError('batch_size', self.batch_size, 'must be >= 2 with --mode_seeking')
     checks.choice(self, 'split', data.SPLITS)
     checks.choice(self, 'compute_dtype', COMPUTE_DTYPES)
     checks.choice(self, 'channel_order', data.CHANNEL_ORDERS)
@@ -150,6 +161,11 @@ class GAN:
     # Outside the strategy: every draw is made once, on the global batch.
     self.rng = tf.random.Generator.from_seed(getattr(cfg, 'seed', 0))
     self.policy = diffaug.parse_policy(getattr(cfg, 'diffaug', ''))
+    self.mode_seeking = float(getattr(cfg, 'mode_seeking', 0.0))
+    self.consistency = float(getattr(cfg, 'consistency', 0.0))
+    # The consistency term's second view: the DiffAugment operations, or all of them
+    # when D trains on plain images (the paper's setting).
+    self.cr_policy = self.policy or diffaug.POLICIES
     self.train_step = tf.function(self._train_step,
                                   jit_compile=bool(getattr(cfg, 'jit_compile', False)))
 
@@ -165,9 +181,10 @@ class GAN:
     """The generator to sample from: the EMA copy when there is one."""
     return self.generator_ema if self.generator_ema is not None else self.generator
 
-  def _d(self, images, aug):
+  def _d(self, images, aug, policy=None):
     """D's logits (float32) on DiffAugment-ed images (unchanged without a policy)."""
-    images = diffaug.apply(tf.cast(images, tf.float32), aug, self.policy)
+    policy = self.policy if policy is None else policy
+    images = diffaug.apply(tf.cast(images, tf.float32), aug, policy)
     return tf.cast(self.discriminator(images, training=True), tf.float32)
 
   def _update_ema(self):
@@ -194,8 +211,11 @@ class GAN:
     """
     b = tf.shape(real)[0]
     z = dcgan.sample_z(self.rng, b, self.cfg.z_dim)
-    # One augmentation per D call: real and fake in the D step, fake in each G step.
+    # One augmentation per D call: real and fake in the D step, fake in each G step
+    # (+ the consistency term's second views of real and fake).
     augs = [diffaug.draw(self.rng, b, self.cfg.img_size, self.policy) for _ in range(4)]
+    if self.consistency > 0:
+      augs += [diffaug.draw(self.rng, b, self.cfg.img_size, self.cr_policy) for _ in range(2)]
     d_loss, g_loss = self.strategy.run(self._replica_step, args=(real, z, augs))
     if self.generator_ema is not None:
       self._update_ema()
@@ -205,21 +225,47 @@ class GAN:
   def _replica_step(self, real, z, augs):
     real, z = distribute.local(real), distribute.local(z)
     augs = tf.nest.map_structure(distribute.local, augs)
+    n = tf.distribute.get_replica_context().num_replicas_in_sync
     with tf.GradientTape() as tape:
       fake = self.generator(z, training=True)
-      d_loss = self._bce(self._d(real, augs[0]), 1.0) + self._bce(self._d(fake, augs[1]), 0.0)
+      d_real, d_fake = self._d(real, augs[0]), self._d(fake, augs[1])
+      d_loss = self._bce(d_real, 1.0) + self._bce(d_fake, 0.0)
+      if self.consistency > 0:
+        d_loss += self.consistency / n * (
+            tf.reduce_mean(tf.square(d_real - self._d(real, augs[4], self.cr_policy))) +
+            tf.reduce_mean(tf.square(d_fake - self._d(fake, augs[5], self.cr_policy))))
     d_vars = self.discriminator.trainable_variables
     self.d_opt.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
     g_vars = self.generator.trainable_variables
     for k in range(2):
       with tf.GradientTape() as tape:
-        g_loss = self._bce(self._d(self.generator(z, training=True), augs[2 + k]), 1.0)
+        fake = self.generator(z, training=True)
+        g_loss = self._bce(self._d(fake, augs[2 + k]), 1.0)
+        if self.mode_seeking > 0:
+          g_loss += self.mode_seeking / n * mode_seeking_term(fake, z)
       self.g_opt.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
     return d_loss, g_loss
 
   def sample(self, z, training=False):
     """z [N, z_dim] -> float32 images [N, S, S, 3] in [-1, 1] (inference mode by default)."""
     return tf.cast(self.sampler(z, training=training), tf.float32)
+
+
+def mode_seeking_term(images, z, eps: float = 1e-5):
+  """Mao et al.'s mode-seeking loss: small when images of distant latents differ.
+
+  Args:
+    images: G(z), [B, S, S, C] (B >= 2); the first and second halves are paired.
+    z: the latents, [B, z_dim].
+
+  Returns:
+    float32 scalar 1 / (mean|x1 - x2| / mean|z1 - z2| + eps), > 0.
+  """
+  h = tf.shape(z)[0] // 2
+  x = tf.cast(images, tf.float32)
+  ratio = (tf.reduce_mean(tf.abs(x[:h] - x[h:2 * h])) /
+           tf.reduce_mean(tf.abs(z[:h] - z[h:2 * h])))
+  return 1.0 / (ratio + eps)
 
 
 def _eta(sec: float) -> str:
@@ -313,15 +359,33 @@ def train(cfg: Config, strategy: Optional[tf.distribute.Strategy] = None) -> str
 def warm_start(gan: GAN, cfg: Config) -> None:
   """Starts G and D (and G's EMA) from the weights of cfg.init_from.
 
+  A narrower init (e.g. width 0.5 into --width=1) is widened by dcgan.widen: the run
+  starts from the same G and D functions with the capacity of the wider networks.
+
   The optimizers start fresh (exports keep no optimizer state); Adam's moments
   rebuild within a few hundred steps. The run's config records where it began.
   """
-  saved = ckpt.restore_models(cfg.init_from, arch_config(cfg), generator=gan.generator,
-                              discriminator=gan.discriminator)
+  old_width = ckpt.read_config(cfg.init_from).get('width', 1.0)
+  how = ''
+  if old_width == cfg.width:
+    saved = ckpt.restore_models(cfg.init_from, arch_config(cfg), generator=gan.generator,
+                                discriminator=gan.discriminator)
+  else:  # A narrower G and D grow into this run's width, computing the same functions.
+    narrow = Config(width=old_width, img_size=cfg.img_size, z_dim=cfg.z_dim)
+    g, d = _build_models(narrow)
+    saved = ckpt.restore_models(cfg.init_from, arch_config(narrow), generator=g, discriminator=d)
+    rng = np.random.default_rng(cfg.seed)
+    try:
+      k = {dcgan.widen(g, gan.generator, rng), dcgan.widen(d, gan.discriminator, rng)}
+    except ValueError as e:
+      raise ckpt.CheckpointError(f'--init_from={cfg.init_from!r} (width {old_width:g}) cannot '
+                                 f'start --width={cfg.width:g}: {e}') from None
+    how = f', widened {k.pop()}x from width {old_width:g}'
   if gan.generator_ema is not None:
     for e, w in zip(gan.generator_ema.weights, gan.generator.weights):
       e.assign(w)
-  print(f'starting from the weights of {cfg.init_from} (step {saved.get("step")})', flush=True)
+  print(f'starting from the weights of {cfg.init_from} (step {saved.get("step")}{how})',
+        flush=True)
 
 
 def _run_config(saved: dict) -> Config:
@@ -378,7 +442,8 @@ def export(run_dir: str, out_dir: str) -> str:
           'batch_size': saved.get('batch_size'), 'ema_used': ema_used,
           'channel_order': data.channel_order(saved),
           'recipe': {k: saved.get(k) for k in ('diffaug', 'ema_decay', 'learning_rate',
-                                               'd_learning_rate', 'compute_dtype', 'split')}}
+                                               'd_learning_rate', 'compute_dtype', 'split',
+                                               'mode_seeking', 'consistency')}}
   lineage, before = _lineage(saved)
   if lineage:
     conf['lineage'] = lineage

@@ -85,3 +85,85 @@ def test_bf16_training_keeps_float32_variables():
   d, g = gan.train_step(real)
   assert np.isfinite(float(d)) and np.isfinite(float(g))
   assert gan.sample(tf.zeros([2, 100])).dtype == tf.float32
+
+
+def test_mode_seeking_term_is_large_for_alike_images_and_its_gradient_spreads_them():
+  z = tf.constant(np.random.default_rng(0).uniform(-1, 1, (4, 100)).astype(np.float32))
+  same = tf.ones([4, 8, 8, 3]) * 0.3
+  apart = tf.constant(np.random.default_rng(1).uniform(-1, 1, (4, 8, 8, 3)).astype(np.float32))
+  assert float(train_gan.mode_seeking_term(same, z)) > 1e4  # 1 / eps: nothing varies.
+  assert float(train_gan.mode_seeking_term(apart, z)) < 2.0
+  x = tf.Variable(same + tf.random.stateless_uniform([4, 8, 8, 3], (0, 1), -0.01, 0.01))
+  with tf.GradientTape() as tape:
+    loss = train_gan.mode_seeking_term(x, z)
+  spread = lambda v: float(tf.reduce_mean(tf.abs(v[:2] - v[2:])))
+  before = spread(x)
+  x.assign_sub(1e-8 * tape.gradient(loss, x))  # One descent step on the term.
+  assert spread(x) > before
+
+
+@pytest.mark.parametrize('option', [{'mode_seeking': 1.0}, {'consistency': 10.0},
+                                    {'consistency': 10.0, 'diffaug': 'translation'}])
+def test_regularized_steps_train_and_change_the_losses(option):
+  real = np.random.default_rng(0).uniform(-1, 1, (4, 64, 64, 3)).astype(np.float32)
+  plain = train_gan.GAN(tiny_gan_config(**{k: v for k, v in option.items() if k == 'diffaug'}))
+  reg = train_gan.GAN(tiny_gan_config(**option))
+  for w_reg, w in zip(reg.generator.weights + reg.discriminator.weights,
+                      plain.generator.weights + plain.discriminator.weights):
+    w_reg.assign(w)
+  d0, g0 = plain.train_step(real)
+  d1, g1 = reg.train_step(real)
+  assert np.isfinite(float(d1)) and np.isfinite(float(g1))
+  if 'mode_seeking' in option:  # G's loss carries the term (> 0); D's step is unchanged.
+    assert float(g1) > float(g0)
+    np.testing.assert_allclose(float(d1), float(d0), rtol=1e-5)
+  else:  # D's loss carries the (non-negative) consistency term.
+    assert float(d1) > float(d0)
+
+
+@pytest.mark.parametrize('field,value', [('mode_seeking', -1.0), ('consistency', -0.5)])
+def test_negative_regularizer_weight_is_a_config_error(field, value):
+  from inpaint import checks
+  with pytest.raises(checks.ConfigError, match=field):
+    tiny_gan_config(**{field: value}).validate()
+
+
+@pytest.mark.parametrize('kind', ['generator', 'discriminator'])
+def test_widen_keeps_the_function_and_breaks_the_symmetry(kind):
+  from inpaint import dcgan
+  build = {'generator': lambda w: dcgan.build_generator(100, 64, w),
+           'discriminator': lambda w: dcgan.build_discriminator(64, w)}[kind]
+  narrow, wide = build(0.0625), build(0.125)
+  rng = np.random.default_rng(0)
+  for v in narrow.weights:  # Non-trivial batch-norm parameters and statistics.
+    v.assign(v + (0.0 if 'variance' in v.path else rng.normal(0, 0.1, v.shape).astype(np.float32)))
+  assert dcgan.widen(narrow, wide, np.random.default_rng(1)) == 2
+  x = (rng.uniform(-1, 1, (8, 100)) if kind == 'generator'
+       else rng.uniform(-1, 1, (8, 64, 64, 3))).astype(np.float32)
+  for training in (False, True):
+    np.testing.assert_allclose(wide(x, training=training), narrow(x, training=training),
+                               atol=2e-5, rtol=1e-4)
+  # The two copies of a hidden channel read the same input but write with different
+  # weights, so they are no longer interchangeable.
+  second = wide.get_layer('h2_deconv2d' if kind == 'generator' else 'h2_conv2d').weights[0].numpy()
+  axis = 3 if kind == 'generator' else 2
+  half = second.shape[axis] // 2
+  a, b = np.split(second, 2, axis=axis)
+  assert half and not np.allclose(a, b)
+  with pytest.raises(ValueError, match='integer multiple'):
+    dcgan.widen(narrow, build(0.09375), np.random.default_rng(1))
+
+
+def test_training_can_start_from_a_narrower_export(cropped_dir, tmp_path, tiny_models):
+  from tests.conftest import TINY
+  cfg = tiny_gan_config(data_dir=cropped_dir, iters=1, batch_size=4, save_freq=1,
+                        sample_freq=1, print_freq=1, output_root=str(tmp_path),
+                        init_from=tiny_models['dcgan'])
+  cfg.width = 2 * TINY
+  run = train_gan.train(cfg)
+  g, _, conf = train_gan.load_gan(run)
+  assert conf['width'] == 2 * TINY and g.get_layer('h1_deconv2d').weights[0].shape[-1] == \
+      2 * round(1024 * TINY)
+  cfg.width = 1.5 * TINY
+  with pytest.raises(ckpt.CheckpointError, match='cannot start --width'):
+    train_gan.train(cfg)
