@@ -78,7 +78,6 @@ def build_discriminator(img_size: int = 64, width: float = 1.0,
   return keras.Model(x, logit, name='discriminator')
 
 
-
 def _channel_view(model: keras.Model, layer: str, index: int):
   """Weight `index` of a DCGAN layer, reshaped so that its channel axes are explicit.
 
