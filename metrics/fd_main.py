@@ -24,6 +24,9 @@ flags.DEFINE_integer('num', 2000, 'Generated images.')
 flags.DEFINE_integer('seed', 0, 'Seed of z.')
 flags.DEFINE_bool('training_mode', False, 'Generate with batch statistics instead of the '
                   'moving averages (to compare the two).')
+flags.DEFINE_list('blur_sigmas', [], 'Instead of the generator: FD of --num train images '
+                  'blurred by each of these Gaussian widths (pixels, e.g. 0,0.5,1) against val, '
+                  'a yardstick of what blur alone costs.')
 flags.DEFINE_string('json', None, 'Also write the numbers to this JSON file.')
 
 
@@ -32,8 +35,13 @@ def run():
   if FLAGS.num < 2:
     raise cli.UsageError('--num must be at least 2')
   cli.require_choice('split', FLAGS.split, data.SPLITS)
-  g, _, _ = train_gan.load_gan(FLAGS.load_model)
+  sigmas = _sigmas(FLAGS.blur_sigmas)
+  if sigmas and FLAGS.split != 'val':
+    raise cli.UsageError('--blur_sigmas compares blurred train images with val: drop --split')
   net = gtrain.load_inference(FLAGS.classifier_dir or frechet.REFERENCE)
+  if sigmas:
+    return _blur(net, sigmas)
+  g, _, _ = train_gan.load_gan(FLAGS.load_model)
   res = frechet.gan_distances(g, net, FLAGS.data_dir, FLAGS.num, FLAGS.seed, FLAGS.training_mode,
                               FLAGS.split, log=lambda line: print(line, flush=True))
   sp = FLAGS.split
@@ -44,6 +52,28 @@ def run():
   print(f'  FD = mean term {res["fd_mean_term"]:.2f} + covariance term {res["fd_cov_term"]:.2f}; '
         f'feature variance generated {res["feature_var_generated"]:.1f} vs {sp} '
         f'{res[f"feature_var_{sp}"]:.1f} (traces of the covariances)')
+  if FLAGS.json:
+    with open(FLAGS.json, 'w') as f:
+      json.dump(res, f, indent=2)
+
+
+def _sigmas(values):
+  try:
+    sigmas = [float(v) for v in values]
+  except ValueError:
+    raise cli.UsageError(f'--blur_sigmas must be numbers, got {",".join(values)}') from None
+  if any(not s >= 0 for s in sigmas):
+    raise cli.UsageError('--blur_sigmas must be >= 0')
+  return sigmas
+
+
+def _blur(net, sigmas):
+  res = frechet.blur_distances(net, sigmas, FLAGS.data_dir, FLAGS.num, FLAGS.seed)
+  for r in res['rows']:
+    print(f'FD(train blurred sigma={r["sigma"]:g}, val) = {r["fd"]:.2f}  (mean term '
+          f'{r["mean"]:.2f} + covariance term {r["cov"]:.2f}; feature variance '
+          f'{r["var_a"]:.1f} vs val {r["var_b"]:.1f}; {res["num_train"]} train vs '
+          f'{res["num_val"]} val images)')
   if FLAGS.json:
     with open(FLAGS.json, 'w') as f:
       json.dump(res, f, indent=2)

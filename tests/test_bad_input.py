@@ -165,6 +165,7 @@ def test_commands_end_in_one_line_with_the_right_code(tiny_models, tmp_path, cro
       (('inpaint.main', f'--load_model={bad}'), 1, 'weights.npz'),
       (('googlenet.train', '--eval', f'--load={bad}'), 1, 'bad'),
       (('metrics.fd_main', f'--load_model={bad}'), 1, 'weights.npz'),
+      (('metrics.fd_main', '--blur_sigmas=0,soft'), 2, 'blur_sigmas'),
       (('metrics.sweep', '--grid=lambda_bogus=1'), 2, 'lambda_bogus'),
       (('metrics.measure_errors', f'--results_dir={tmp_path / "file.txt"}'), 2, 'not a folder'),
       (('masks', f'--out={tmp_path / "file.txt"}'), 2, 'is a file'),

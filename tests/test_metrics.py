@@ -223,3 +223,28 @@ def test_colour_report_counts_by_make_from_the_devkit_names(cropped_dir):
   assert lines[2].startswith(f'Car 1: {int(np.sum(labels == 1))} images')
   assert lines[3] == 'Nothing: 0 images'
   assert data.class_names(os.path.dirname(cropped_dir)) is None  # No devkit there.
+
+
+def test_blurred_keeps_zero_sigma_and_smooths():
+  rng = np.random.default_rng(0)
+  images = rng.integers(0, 256, (3, 16, 16, 3), dtype=np.uint8)
+  same = frechet.blurred(images, 0)
+  assert same.dtype == np.float32 and np.allclose(same, images / 127.5 - 1, atol=1e-6)
+  soft = frechet.blurred(images, 1.5)
+  assert soft.shape == images.shape and soft.min() >= -1 and soft.max() <= 1
+  # Blur averages neighbours: less spread within each image, the same mean colour.
+  assert soft.std(axis=(1, 2)).max() < 0.6 * same.std(axis=(1, 2)).min()
+  assert np.allclose(soft.mean(axis=(1, 2)), same.mean(axis=(1, 2)), atol=0.02)
+  # Each image is blurred on its own: a flat image stays flat beside a noisy one.
+  flat = np.concatenate([images[:1], np.full((1, 16, 16, 3), 200, np.uint8)])
+  assert np.allclose(frechet.blurred(flat, 2.0)[1], 200 / 127.5 - 1, atol=1e-5)
+
+
+def test_blur_distances_on_tiny_models(tiny_models, cropped_dir):
+  from googlenet import train_lib as gtrain
+  net = gtrain.load_inference(tiny_models['googlenet'])
+  res = frechet.blur_distances(net, [0, 2.0], cropped_dir, num=12)
+  assert [r['sigma'] for r in res['rows']] == [0.0, 2.0] and res['num_train'] == 12
+  sharp, soft = res['rows']
+  assert sharp['fd'] == pytest.approx(sharp['mean'] + sharp['cov'])
+  assert sharp['var_b'] == soft['var_b'] and soft['fd'] != pytest.approx(sharp['fd'])
