@@ -44,6 +44,9 @@ flags.DEFINE_float('mode_seeking', 0.0, 'Weight of the mode-seeking loss on G (M
                    '2019: pairs of latents should give different images); 0 = off, as the seed.')
 flags.DEFINE_float('consistency', 0.0, 'Weight of balanced consistency regularization on D '
                    '(Zhao et al. 2020: D\'s logit should not change under augmentation); 0 = off.')
+flags.DEFINE_bool('joint_d_batch', False, 'Call D once on real and generated images together '
+                  '(shared batch-norm statistics), so a G with too little variety shows; the '
+                  'seed calls D on each alone.')
 flags.DEFINE_string('compute_dtype', 'float32', 'float32 | mixed_bfloat16 (bf16 compute, '
                     'float32 variables).')
 flags.DEFINE_bool('jit_compile', False, 'Compile the train step with XLA.')

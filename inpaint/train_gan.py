@@ -54,6 +54,11 @@ class Config:
   # Balanced consistency regularization (Zhao et al., arXiv 2002.04724): weight of the mean
   # squared change of D's logit when real and fake images get a second augmentation.
   consistency: float = 0.0
+  # D sees real and fake images in one batch (one call, shared batch-norm statistics) in the
+  # D and the G step. The seed calls D on each alone: its batch norm then rescales a fake
+  # batch's spread of features to that of a real one, so a G with too little variety goes
+  # unseen (the motivation of Salimans et al.'s virtual batch norm, arXiv 1606.03498).
+  joint_d_batch: bool = False
   compute_dtype: str = 'float32'  # or 'mixed_bfloat16' (variables stay float32).
   jit_compile: bool = False  # XLA for the train step.
   init_from: Optional[str] = None  # Export or run whose G and D start a new run.
@@ -163,6 +168,7 @@ class GAN:
     self.policy = diffaug.parse_policy(getattr(cfg, 'diffaug', ''))
     self.mode_seeking = float(getattr(cfg, 'mode_seeking', 0.0))
     self.consistency = float(getattr(cfg, 'consistency', 0.0))
+    self.joint_d_batch = bool(getattr(cfg, 'joint_d_batch', False))
     # The consistency term's second view: the DiffAugment operations, or all of them
     # when D trains on plain images (the paper's setting).
     self.cr_policy = self.policy or diffaug.POLICIES
@@ -186,6 +192,16 @@ class GAN:
     policy = self.policy if policy is None else policy
     images = diffaug.apply(tf.cast(images, tf.float32), aug, policy)
     return tf.cast(self.discriminator(images, training=True), tf.float32)
+
+  def _d_pair(self, real, fake, aug_real, aug_fake):
+    """D's logits on real and on fake images: two calls, or one on both (joint_d_batch)."""
+    if not self.joint_d_batch:
+      return self._d(real, aug_real), self._d(fake, aug_fake)
+    both = tf.concat([diffaug.apply(tf.cast(real, tf.float32), aug_real, self.policy),
+                      diffaug.apply(tf.cast(fake, tf.float32), aug_fake, self.policy)], 0)
+    logits = tf.cast(self.discriminator(both, training=True), tf.float32)
+    b = tf.shape(real)[0]
+    return logits[:b], logits[b:]
 
   def _update_ema(self):
     # Warm-up as tf.train.ExponentialMovingAverage(num_updates): early steps average less.
@@ -228,7 +244,7 @@ class GAN:
     n = tf.distribute.get_replica_context().num_replicas_in_sync
     with tf.GradientTape() as tape:
       fake = self.generator(z, training=True)
-      d_real, d_fake = self._d(real, augs[0]), self._d(fake, augs[1])
+      d_real, d_fake = self._d_pair(real, fake, augs[0], augs[1])
       d_loss = self._bce(d_real, 1.0) + self._bce(d_fake, 0.0)
       if self.consistency > 0:
         d_loss += self.consistency / n * (
@@ -240,7 +256,9 @@ class GAN:
     for k in range(2):
       with tf.GradientTape() as tape:
         fake = self.generator(z, training=True)
-        g_loss = self._bce(self._d(fake, augs[2 + k]), 1.0)
+        d_fake = (self._d_pair(real, fake, augs[0], augs[2 + k])[1] if self.joint_d_batch
+                  else self._d(fake, augs[2 + k]))
+        g_loss = self._bce(d_fake, 1.0)
         if self.mode_seeking > 0:
           g_loss += self.mode_seeking / n * mode_seeking_term(fake, z)
       self.g_opt.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
@@ -443,7 +461,8 @@ def export(run_dir: str, out_dir: str) -> str:
           'channel_order': data.channel_order(saved),
           'recipe': {k: saved.get(k) for k in ('diffaug', 'ema_decay', 'learning_rate',
                                                'd_learning_rate', 'compute_dtype', 'split',
-                                               'mode_seeking', 'consistency')}}
+                                               'mode_seeking', 'consistency',
+                                               'joint_d_batch')}}
   lineage, before = _lineage(saved)
   if lineage:
     conf['lineage'] = lineage

@@ -167,3 +167,25 @@ def test_training_can_start_from_a_narrower_export(cropped_dir, tmp_path, tiny_m
   cfg.width = 1.5 * TINY
   with pytest.raises(ckpt.CheckpointError, match='cannot start --width'):
     train_gan.train(cfg)
+
+
+def test_joint_d_batch_shares_batch_norm_and_trains():
+  rng = np.random.default_rng(0)
+  real = rng.uniform(-1, 1, (4, 64, 64, 3)).astype(np.float32)
+  fake = rng.uniform(-0.1, 0.1, (4, 64, 64, 3)).astype(np.float32)
+  aug = diffaug.draw(tf.random.Generator.from_seed(0), 4, 64, diffaug.parse_policy(''))
+  plain = train_gan.GAN(tiny_gan_config())
+  joint = train_gan.GAN(tiny_gan_config(joint_d_batch=True))
+  for w_j, w in zip(joint.generator.weights + joint.discriminator.weights,
+                    plain.generator.weights + plain.discriminator.weights):
+    w_j.assign(w)
+  # Alone, D's real logits do not depend on the fake batch; together they do (shared stats).
+  alone = plain._d_pair(real, fake, aug, aug)[0]
+  np.testing.assert_allclose(alone, plain._d_pair(real, -fake, aug, aug)[0], rtol=1e-5)
+  together = [joint._d_pair(real, f, aug, aug)[0] for f in (fake, 3 * fake + 0.5)]
+  assert np.abs(np.asarray(together[0]) - np.asarray(together[1])).max() > 1e-3
+  assert np.abs(np.asarray(together[0]) - np.asarray(alone)).max() > 1e-3
+  d0, g0 = plain.train_step(real)
+  d1, g1 = joint.train_step(real)
+  assert np.isfinite(float(d1)) and np.isfinite(float(g1))
+  assert float(d1) != pytest.approx(float(d0), rel=1e-4)
