@@ -187,18 +187,21 @@ class GAN:
     """The generator to sample from: the EMA copy when there is one."""
     return self.generator_ema if self.generator_ema is not None else self.generator
 
+  def _augment(self, images, aug, policy=None):
+    """DiffAugment-ed float32 images (unchanged without a policy)."""
+    return diffaug.apply(tf.cast(images, tf.float32), aug,
+                         self.policy if policy is None else policy)
+
   def _d(self, images, aug, policy=None):
-    """D's logits (float32) on DiffAugment-ed images (unchanged without a policy)."""
-    policy = self.policy if policy is None else policy
-    images = diffaug.apply(tf.cast(images, tf.float32), aug, policy)
-    return tf.cast(self.discriminator(images, training=True), tf.float32)
+    """D's logits (float32) on DiffAugment-ed images."""
+    return tf.cast(self.discriminator(self._augment(images, aug, policy), training=True),
+                   tf.float32)
 
   def _d_pair(self, real, fake, aug_real, aug_fake):
     """D's logits on real and on fake images: two calls, or one on both (joint_d_batch)."""
     if not self.joint_d_batch:
       return self._d(real, aug_real), self._d(fake, aug_fake)
-    both = tf.concat([diffaug.apply(tf.cast(real, tf.float32), aug_real, self.policy),
-                      diffaug.apply(tf.cast(fake, tf.float32), aug_fake, self.policy)], 0)
+    both = tf.concat([self._augment(real, aug_real), self._augment(fake, aug_fake)], 0)
     logits = tf.cast(self.discriminator(both, training=True), tf.float32)
     b = tf.shape(real)[0]
     return logits[:b], logits[b:]
