@@ -26,7 +26,7 @@ LAYERS = (
     # Jobs: training the GAN, inpainting datasets and photos, writing outputs.
     ('inpaint.train_gan', 'inpaint.run', 'inpaint.photos', 'inpaint.outputs'),
     # Jobs over jobs: comparison, sweeps, speed.
-    ('metrics.comparison', 'metrics.sweeping', 'metrics.speed'),
+    ('metrics.comparison', 'metrics.sweeping', 'metrics.speed', 'metrics.curves'),
     # Entry points.
     ('inpaint.main', 'inpaint.inpaint_main', 'googlenet.train', 'metrics.compare',
      'metrics.sweep', 'metrics.fd_main', 'metrics.fd_curve', 'metrics.benchmark',

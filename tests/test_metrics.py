@@ -248,3 +248,53 @@ def test_blur_distances_on_tiny_models(tiny_models, cropped_dir):
   sharp, soft = res['rows']
   assert sharp['fd'] == pytest.approx(sharp['mean'] + sharp['cov'])
   assert sharp['var_b'] == soft['var_b'] and soft['fd'] != pytest.approx(sharp['fd'])
+
+
+def test_fd_curve_scores_new_snapshots_only_and_keeps_old_rows(tiny_models, cropped_dir,
+                                                               tmp_path):
+  from googlenet import train_lib as gtrain
+  from inpaint import ckpt
+  from inpaint import data
+  from inpaint import train_gan
+  from metrics import curves
+  g, d, conf = train_gan.load_gan(tiny_models['dcgan'])
+  run_dir = tmp_path / 'run'
+
+  def snap(step):
+    ckpt.export_weights(str(run_dir / 'snapshots' / f'{step:07d}'),
+                        {'generator': g, 'discriminator': d},
+                        {**conf, 'step': step, 'seconds': 30.0 * step})
+
+  for step in (10, 20, 30):
+    snap(step)
+  assert [os.path.basename(s) for s in curves.pick(curves.snapshots(str(run_dir)), 2)] == [
+      '0000010', '0000030']
+  assert len(curves.pick(curves.snapshots(str(run_dir)), 1)) == 3
+  with pytest.raises(ckpt.CheckpointError, match='no snapshots'):
+    curves.snapshots(str(tmp_path))
+  csv_path = str(tmp_path / 'out' / 'curve.csv')
+  # A row of an older CSV, without the newer columns, is kept as it is.
+  curves.write_rows(csv_path, [{'run': 'old', 'step': 5, 'seconds': 1.0,
+                                'fd_generated_val': 99.0}])
+  real = frechet.RealFeatures(gtrain.load_inference(tiny_models['googlenet']), cropped_dir)
+  train_images = data.load_arrays(cropped_dir, 'train', real.classifier.input_shape[1])[0]
+  lines = []
+  rows = curves.score_runs([('tiny', str(run_dir))], real, train_images, csv_path, num=12,
+                           every=2, log=lines.append)
+  new = [r for r in rows if r['run'] == 'tiny']
+  assert [r['step'] for r in new] == [10, 30] and len(lines) == 2
+  for r in new:  # Same weights in each snapshot: same scores.
+    assert r['fd_generated_val'] == new[0]['fd_generated_val'] > 0
+    assert 0 <= r['fd_mean_term'] <= r['fd_generated_val']
+    assert r['feature_var_generated'] > 0 and r['feature_var_val'] > 0
+    assert 0 <= r['d_real_train'] <= 1 and r['num_val'] == real.num
+  assert 'feature variance' in lines[0]
+  snap(40)  # The run grew: only the new last snapshot is scored on the next call.
+  rows = curves.score_runs([('tiny', str(run_dir))], real, train_images, csv_path, num=12,
+                           every=2, log=lines.append)
+  assert len(lines) == 3 and [int(r['step']) for r in rows] == [5, 10, 30, 40]
+  assert rows[0]['fd_mean_term'] == '' and float(rows[0]['fd_generated_val']) == 99.0
+  assert curves.series(rows)['tiny'] == [(5.0, float(rows[1]['fd_generated_val'])),
+                                         (15.0, float(rows[1]['fd_generated_val'])),
+                                         (20.0, float(rows[1]['fd_generated_val']))]
+  assert os.path.exists(curves.write_plot(rows, str(tmp_path / 'curve.png'), 12))
