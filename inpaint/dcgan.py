@@ -61,20 +61,43 @@ def build_generator(z_dim: int = 100, img_size: int = 64, width: float = 1.0,
   return keras.Model(z, out, name='generator')
 
 
+D_NORMS = ('batch', 'spectral')
+
+
 def build_discriminator(img_size: int = 64, width: float = 1.0,
-                        channels: int = 3) -> keras.Model:
-  """image [B, img_size, img_size, channels] in [-1, 1] -> logit [B, 1]."""
+                        channels: int = 3, norm: str = 'batch') -> keras.Model:
+  """image [B, img_size, img_size, channels] in [-1, 1] -> logit [B, 1].
+
+  norm: 'batch', the seed's D (batch norm after h1-h3); or 'spectral', SN-DCGAN's D
+  (Miyato et al., arXiv 1802.05957): every conv and the linear layer divided by its
+  largest singular value (keras.layers.SpectralNormalization, one power iteration per
+  training call) and no batch norm, so D is 1-Lipschitz per layer and its logit of an
+  image does not depend on the rest of the batch.
+  """
+  if norm not in D_NORMS:
+    raise ValueError(f'norm must be one of {", ".join(D_NORMS)}, got {norm!r}')
+  spectral = norm == 'spectral'
+
+  def weighted(layer):
+    # The wrapper takes the layer's name, so get_layer('h1_conv2d') finds it either way.
+    if not spectral:
+      return layer
+    name = layer.name
+    layer.name = f'{name}_inner'
+    return layers.SpectralNormalization(layer, name=name)
+
   c = _widths(DIS_CHANNELS, width)
   x = keras.Input((img_size, img_size, channels), name='image')
-  h = layers.Conv2D(c[0], 5, strides=2, padding='same', name='h0_conv2d')(x)
+  h = weighted(layers.Conv2D(c[0], 5, strides=2, padding='same', name='h0_conv2d'))(x)
   h = layers.LeakyReLU(0.2, name='h0_lrelu')(h)
   for i in (1, 2, 3):
-    h = layers.Conv2D(c[i], 5, strides=2, padding='same', name=f'h{i}_conv2d')(h)
-    h = layers.BatchNormalization(momentum=BN_MOMENTUM, epsilon=BN_EPSILON,
-                                  name=f'h{i}_batchnorm')(h)
+    h = weighted(layers.Conv2D(c[i], 5, strides=2, padding='same', name=f'h{i}_conv2d'))(h)
+    if not spectral:
+      h = layers.BatchNormalization(momentum=BN_MOMENTUM, epsilon=BN_EPSILON,
+                                    name=f'h{i}_batchnorm')(h)
     h = layers.LeakyReLU(0.2, name=f'h{i}_lrelu')(h)
   h = layers.Flatten(name='h3_flatten')(h)
-  logit = layers.Dense(1, name='h4_linear')(h)
+  logit = weighted(layers.Dense(1, name='h4_linear'))(h)
   return keras.Model(x, logit, name='discriminator')
 
 
@@ -125,6 +148,10 @@ def widen(narrow: keras.Model, wide: keras.Model, rng, noise: float = 0.05) -> i
   Raises:
     ValueError: when the hidden widths of `wide` are not one integer multiple of `narrow`'s.
   """
+  if any(isinstance(lay, layers.SpectralNormalization) for lay in narrow.layers + wide.layers):
+    # Repeating channels changes a kernel's largest singular value, so no copy computes
+    # the same function once re-normalized.
+    raise ValueError('a spectrally normalized D cannot be widened')
   factors = set()
   for lay in narrow.layers:
     for i, target in enumerate(wide.get_layer(lay.name).weights):

@@ -47,6 +47,8 @@ flags.DEFINE_float('consistency', 0.0, 'Weight of balanced consistency regulariz
 flags.DEFINE_bool('joint_d_batch', False, 'Call D once on real and generated images together '
                   '(shared batch-norm statistics), so a G with too little variety shows; the '
                   'seed calls D on each alone.')
+flags.DEFINE_string('d_norm', 'batch', 'Discriminator normalization: batch (the seed\'s) or '
+                    'spectral (spectral norm on every D layer, no batch norm; Miyato et al. 2018).')
 flags.DEFINE_string('compute_dtype', 'float32', 'float32 | mixed_bfloat16 (bf16 compute, '
                     'float32 variables).')
 flags.DEFINE_bool('jit_compile', False, 'Compile the train step with XLA.')

@@ -59,6 +59,9 @@ class Config:
   # batch's spread of features to that of a real one, so a G with too little variety goes
   # unseen (the motivation of Salimans et al.'s virtual batch norm, arXiv 1606.03498).
   joint_d_batch: bool = False
+  # D's normalization: 'batch' (the seed's) or 'spectral' (SN-DCGAN, no batch norm in D;
+  # dcgan.build_discriminator). Part of the architecture: a run keeps the one it began with.
+  d_norm: str = 'batch'
   compute_dtype: str = 'float32'  # or 'mixed_bfloat16' (variables stay float32).
   jit_compile: bool = False  # XLA for the train step.
   init_from: Optional[str] = None  # Export or run whose G and D start a new run.
@@ -92,6 +95,7 @@ class Config:
       raise checks.ConfigError('batch_size', self.batch_size, 'must be >= 2 with --mode_seeking')
     checks.choice(self, 'split', data.SPLITS)
     checks.choice(self, 'compute_dtype', COMPUTE_DTYPES)
+    checks.choice(self, 'd_norm', dcgan.D_NORMS)
     checks.choice(self, 'channel_order', data.CHANNEL_ORDERS)
     try:
       diffaug.parse_policy(self.diffaug)
@@ -100,7 +104,14 @@ class Config:
 
 
 def arch_config(cfg) -> dict:
-  return {'arch': 'dcgan', 'width': cfg.width, 'img_size': cfg.img_size, 'z_dim': cfg.z_dim}
+  # A config from before d_norm lacks the key; ckpt.check_config then skips it.
+  return {'arch': 'dcgan', 'width': cfg.width, 'img_size': cfg.img_size, 'z_dim': cfg.z_dim,
+          'd_norm': getattr(cfg, 'd_norm', 'batch')}
+
+
+def build_discriminator(cfg) -> keras.Model:
+  """The D of a Config (or of a saved config read by _run_config)."""
+  return dcgan.build_discriminator(cfg.img_size, cfg.width, norm=getattr(cfg, 'd_norm', 'batch'))
 
 
 def model_dir(cfg: Config) -> str:
@@ -127,8 +138,7 @@ def _build_models(cfg):
   prev = keras.config.dtype_policy()
   keras.config.set_dtype_policy(getattr(cfg, 'compute_dtype', 'float32'))
   try:
-    return (dcgan.build_generator(cfg.z_dim, cfg.img_size, cfg.width),
-            dcgan.build_discriminator(cfg.img_size, cfg.width))
+    return dcgan.build_generator(cfg.z_dim, cfg.img_size, cfg.width), build_discriminator(cfg)
   finally:
     keras.config.set_dtype_policy(prev)
 
@@ -146,6 +156,9 @@ class GAN:
     self.strategy = strategy or tf.distribute.get_strategy()
     if bool(getattr(cfg, 'jit_compile', False)) and distribute.replicas(self.strategy) > 1:
       raise ValueError('jit_compile runs on one device; use --strategy=default with it')
+    if getattr(cfg, 'd_norm', 'batch') == 'spectral' and distribute.replicas(self.strategy) > 1:
+      # keras.layers.SpectralNormalization assigns its kernel inside the replica's call.
+      raise ValueError('--d_norm=spectral runs on one device; use --strategy=default with it')
     lr, beta1 = getattr(cfg, 'learning_rate', 2e-4), getattr(cfg, 'beta1', 0.5)
     d_lr = getattr(cfg, 'd_learning_rate', None) or lr
     self.ema_decay = float(getattr(cfg, 'ema_decay', 0.0))
@@ -381,27 +394,33 @@ def warm_start(gan: GAN, cfg: Config) -> None:
   """Starts G and D (and G's EMA) from the weights of cfg.init_from.
 
   A narrower init (e.g. width 0.5 into --width=1) is widened by dcgan.widen: the run
-  starts from the same G and D functions with the capacity of the wider networks.
+  starts from the same G and D functions with the capacity of the wider networks. An
+  init whose D has another normalization (cfg.d_norm) gives G only; D starts fresh.
 
   The optimizers start fresh (exports keep no optimizer state); Adam's moments
   rebuild within a few hundred steps. The run's config records where it began.
   """
-  old_width = ckpt.read_config(cfg.init_from).get('width', 1.0)
-  how = ''
+  saved = ckpt.read_config(cfg.init_from)
+  old_width, old_norm = saved.get('width', 1.0), saved.get('d_norm', 'batch')
+  # A D of another normalization has other variables: D then starts fresh, G is kept.
+  keep_d = old_norm == cfg.d_norm
+  how = '' if keep_d else f', D fresh ({cfg.d_norm} instead of {old_norm} norm)'
+  init = Config(width=old_width, img_size=cfg.img_size, z_dim=cfg.z_dim, d_norm=old_norm)
   if old_width == cfg.width:
-    saved = ckpt.restore_models(cfg.init_from, arch_config(cfg), generator=gan.generator,
-                                discriminator=gan.discriminator)
+    g, d = gan.generator, gan.discriminator
   else:  # A narrower G and D grow into this run's width, computing the same functions.
-    narrow = Config(width=old_width, img_size=cfg.img_size, z_dim=cfg.z_dim)
-    g, d = _build_models(narrow)
-    saved = ckpt.restore_models(cfg.init_from, arch_config(narrow), generator=g, discriminator=d)
+    g, d = _build_models(init)
+  saved = ckpt.restore_models(cfg.init_from, arch_config(init), generator=g,
+                              **({'discriminator': d} if keep_d else {}))
+  if old_width != cfg.width:
     rng = np.random.default_rng(cfg.seed)
+    pairs = [(g, gan.generator)] + ([(d, gan.discriminator)] if keep_d else [])
     try:
-      k = {dcgan.widen(g, gan.generator, rng), dcgan.widen(d, gan.discriminator, rng)}
+      k = {dcgan.widen(narrow, wide, rng) for narrow, wide in pairs}
     except ValueError as e:
       raise ckpt.CheckpointError(f'--init_from={cfg.init_from!r} (width {old_width:g}) cannot '
                                  f'start --width={cfg.width:g}: {e}') from None
-    how = f', widened {k.pop()}x from width {old_width:g}'
+    how = f', widened {k.pop()}x from width {old_width:g}' + how
   if gan.generator_ema is not None:
     for e, w in zip(gan.generator_ema.weights, gan.generator.weights):
       e.assign(w)
@@ -412,7 +431,8 @@ def warm_start(gan: GAN, cfg: Config) -> None:
 def _run_config(saved: dict) -> Config:
   """The architecture and EMA setting of a saved run or export config."""
   return Config(width=saved.get('width', 1.0), img_size=saved.get('img_size', 64),
-                z_dim=saved.get('z_dim', 100), ema_decay=saved.get('ema_decay', 0.0))
+                z_dim=saved.get('z_dim', 100), ema_decay=saved.get('ema_decay', 0.0),
+                d_norm=saved.get('d_norm', 'batch'))
 
 
 def snapshot(gan: GAN, folder: str, conf: dict) -> str:
@@ -477,7 +497,7 @@ def export(run_dir: str, out_dir: str) -> str:
   check = ckpt.export_checked(
       out_dir, models, conf, probe,
       lambda: {'generator': dcgan.build_generator(cfg.z_dim, cfg.img_size, cfg.width),
-               'discriminator': dcgan.build_discriminator(cfg.img_size, cfg.width)})
+               'discriminator': build_discriminator(cfg)})
   print(f'exported G{" (EMA)" if ema_used else ""} + D as '
         f'{check["dtype"]} (largest relative output change in float16: '
         f'{check["max_rel_diff"]:.2e})')

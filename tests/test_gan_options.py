@@ -189,3 +189,54 @@ def test_joint_d_batch_shares_batch_norm_and_trains():
   d1, g1 = joint.train_step(real)
   assert np.isfinite(float(d1)) and np.isfinite(float(g1))
   assert float(d1) != pytest.approx(float(d0), rel=1e-4)
+
+
+def test_spectral_d_has_unit_norm_layers_and_per_image_logits():
+  from inpaint import dcgan
+  from tests.conftest import TINY
+  d = dcgan.build_discriminator(64, TINY, norm='spectral')
+  assert not any('batchnorm' in lay.name for lay in d.layers)
+  rng = np.random.default_rng(0)
+  for lay in ('h1_conv2d', 'h4_linear'):  # Make the layer's largest singular value 5-ish.
+    kernel = d.get_layer(lay).layer.kernel
+    kernel.assign(rng.normal(0, 1, kernel.shape).astype(np.float32))
+  x = rng.uniform(-1, 1, (4, 64, 64, 3)).astype(np.float32)
+  for _ in range(20):  # One power iteration per training call.
+    d(x, training=True)
+  for lay in ('h1_conv2d', 'h4_linear'):
+    k = d.get_layer(lay).layer.kernel.numpy()
+    assert np.linalg.svd(k.reshape(-1, k.shape[-1]), compute_uv=False)[0] == pytest.approx(1, abs=0.02)
+  # No batch statistics: an image's logit does not depend on the rest of the batch (up
+  # to the one more power iteration each training call makes).
+  np.testing.assert_allclose(d(x[:1], training=True), d(x, training=True)[:1], atol=1e-4)
+  with pytest.raises(ValueError, match='spectral'):
+    dcgan.build_discriminator(64, TINY, norm='layer')
+  with pytest.raises(ValueError, match='cannot be widened'):
+    dcgan.widen(d, dcgan.build_discriminator(64, 2 * TINY, norm='spectral'), rng)
+
+
+def test_spectral_d_trains_exports_and_resumes_only_as_itself(cropped_dir, tmp_path, tiny_models):
+  cfg = tiny_gan_config(data_dir=cropped_dir, iters=2, batch_size=4, save_freq=2, sample_freq=2,
+                        print_freq=1, output_root=str(tmp_path), d_norm='spectral',
+                        init_from=tiny_models['dcgan'])
+  cfg.validate()
+  run = train_gan.train(cfg)  # G from the batch-norm export, D fresh.
+  assert ckpt.read_config(run)['d_norm'] == 'spectral'
+  out = str(tmp_path / 'export')
+  train_gan.export(run, out)
+  g, d, conf = train_gan.load_gan(out)
+  assert conf['d_norm'] == 'spectral' and d.get_layer('h4_linear').name == 'h4_linear'
+  assert 'vector_u' in ' '.join(v.path for v in d.weights)
+  _, d_run, _ = train_gan.load_gan(run)
+  x = np.random.default_rng(0).uniform(-1, 1, (2, 64, 64, 3)).astype(np.float32)
+  np.testing.assert_allclose(d(x, training=False), d_run(x, training=False), atol=0.05, rtol=0.05)
+  cfg.iters, cfg.load_model, cfg.init_from, cfg.d_norm = 3, run, None, 'batch'
+  with pytest.raises(ckpt.CheckpointError, match='d_norm'):
+    train_gan.train(cfg)
+  with pytest.raises(checks_error(), match='d_norm'):
+    tiny_gan_config(d_norm='group').validate()
+
+
+def checks_error():
+  from inpaint import checks
+  return checks.ConfigError
