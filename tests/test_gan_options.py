@@ -207,8 +207,10 @@ def test_spectral_d_has_unit_norm_layers_and_per_image_logits():
     k = d.get_layer(lay).layer.kernel.numpy()
     assert np.linalg.svd(k.reshape(-1, k.shape[-1]), compute_uv=False)[0] == pytest.approx(1, abs=0.02)
   # No batch statistics: an image's logit does not depend on the rest of the batch (up
-  # to the one more power iteration each training call makes).
-  np.testing.assert_allclose(d(x[:1], training=True), d(x, training=True)[:1], atol=1e-4)
+  # to the one more power iteration each training call makes, ~1e-3 relative here).
+  np.testing.assert_allclose(d(x[:1], training=True), d(x, training=True)[:1], rtol=1e-2,
+                             atol=1e-3)
+  np.testing.assert_allclose(d(x[:1], training=False), d(x, training=False)[:1], atol=1e-5)
   with pytest.raises(ValueError, match='spectral'):
     dcgan.build_discriminator(64, TINY, norm='layer')
   with pytest.raises(ValueError, match='cannot be widened'):
