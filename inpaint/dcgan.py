@@ -64,8 +64,42 @@ def build_generator(z_dim: int = 100, img_size: int = 64, width: float = 1.0,
 D_NORMS = ('batch', 'spectral')
 
 
+class MinibatchStddev(layers.Layer):
+  """[B, H, W, C] -> [B, H, W, C + 1]: appends how much the batch varies, as one channel.
+
+  Karras et al.'s minibatch standard deviation (ProGAN, arXiv 1710.10196, section 3):
+  the batch is split into groups of `group_size` images (image i in group i mod B/g);
+  each group's per-feature standard deviation, averaged over features and positions,
+  fills the new channel of its images. A generator whose images vary less than real
+  ones then gives D a feature to tell them apart by. A batch that group_size does not
+  divide is one group. Computed in float32 whatever the compute dtype.
+  """
+
+  def __init__(self, group_size: int = 4, **kwargs):
+    super().__init__(**kwargs)
+    if group_size < 1:
+      raise ValueError(f'group_size must be >= 1, got {group_size}')
+    self.group_size = group_size
+
+  def call(self, x):
+    b = tf.shape(x)[0]
+    g = tf.where(b % self.group_size == 0, tf.minimum(self.group_size, b), b)
+    shape = tf.shape(x)
+    y = tf.reshape(tf.cast(x, tf.float32), tf.concat([[g, b // g], shape[1:]], 0))
+    y = tf.sqrt(tf.reduce_mean(tf.square(y - tf.reduce_mean(y, 0)), 0) + 1e-8)
+    y = tf.reduce_mean(y, axis=[1, 2, 3], keepdims=True)  # [B / g, 1, 1, 1]
+    y = tf.tile(y, tf.stack([g, shape[1], shape[2], 1]))
+    return tf.concat([x, tf.cast(y, x.dtype)], -1)
+
+  def compute_output_shape(self, input_shape):
+    return tuple(input_shape[:-1]) + (input_shape[-1] + 1,)
+
+  def get_config(self):
+    return {**super().get_config(), 'group_size': self.group_size}
+
+
 def build_discriminator(img_size: int = 64, width: float = 1.0,
-                        channels: int = 3, norm: str = 'batch') -> keras.Model:
+                        channels: int = 3, norm: str = 'batch', mbstd: int = 0) -> keras.Model:
   """image [B, img_size, img_size, channels] in [-1, 1] -> logit [B, 1].
 
   norm: 'batch', the seed's D (batch norm after h1-h3); or 'spectral', SN-DCGAN's D
@@ -73,6 +107,8 @@ def build_discriminator(img_size: int = 64, width: float = 1.0,
   largest singular value (keras.layers.SpectralNormalization, one power iteration per
   training call) and no batch norm, so D is 1-Lipschitz per layer and its logit of an
   image does not depend on the rest of the batch.
+  mbstd: 0 (the seed's) or a group size: a MinibatchStddev channel ('h3_mbstd') after h3,
+  read by the linear layer.
   """
   if norm not in D_NORMS:
     raise ValueError(f'norm must be one of {", ".join(D_NORMS)}, got {norm!r}')
@@ -96,6 +132,8 @@ def build_discriminator(img_size: int = 64, width: float = 1.0,
       h = layers.BatchNormalization(momentum=BN_MOMENTUM, epsilon=BN_EPSILON,
                                     name=f'h{i}_batchnorm')(h)
     h = layers.LeakyReLU(0.2, name=f'h{i}_lrelu')(h)
+  if mbstd:
+    h = MinibatchStddev(mbstd, name='h3_mbstd')(h)
   h = layers.Flatten(name='h3_flatten')(h)
   logit = weighted(layers.Dense(1, name='h4_linear'))(h)
   return keras.Model(x, logit, name='discriminator')
@@ -152,6 +190,8 @@ def widen(narrow: keras.Model, wide: keras.Model, rng, noise: float = 0.05) -> i
     # Repeating channels changes a kernel's largest singular value, so no copy computes
     # the same function once re-normalized.
     raise ValueError('a spectrally normalized D cannot be widened')
+  if any(isinstance(lay, MinibatchStddev) for lay in narrow.layers + wide.layers):
+    raise ValueError('a D with a minibatch-stddev channel cannot be widened')
   factors = set()
   for lay in narrow.layers:
     for i, target in enumerate(wide.get_layer(lay.name).weights):
@@ -173,3 +213,22 @@ def widen(narrow: keras.Model, wide: keras.Model, rng, noise: float = 0.05) -> i
           x = np.concatenate([x / k + e for e in eps], axis=axis)
       target.assign(x.reshape(target.shape).astype(target.dtype))
   return factors.pop() if factors else 1
+
+
+def add_mbstd(plain: keras.Model, with_mbstd: keras.Model) -> None:
+  """Copies a D without the minibatch-stddev channel into one with it, same function.
+
+  Every weight is copied; the linear layer's weights on the new channel are zero, so
+  the logits are unchanged until training gives them a use.
+  """
+  for lay in plain.layers:
+    if not lay.weights:
+      continue
+    new = with_mbstd.get_layer(lay.name)
+    ws = [w.numpy() for w in lay.weights]
+    if lay.name == 'h4_linear':  # kernel [s*s*c, 1] -> [s*s*(c+1), 1], zero rows for c+1.
+      c = plain.get_layer('h3_flatten').input.shape[-1]
+      k = ws[0].reshape(-1, c, ws[0].shape[-1])
+      ws[0] = np.concatenate([k, np.zeros_like(k[:, :1])], 1).reshape(-1, ws[0].shape[-1])
+    for v, w in zip(new.weights, ws):
+      v.assign(w)

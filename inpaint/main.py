@@ -49,6 +49,8 @@ flags.DEFINE_bool('joint_d_batch', False, 'Call D once on real and generated ima
                   'seed calls D on each alone.')
 flags.DEFINE_string('d_norm', 'batch', 'Discriminator normalization: batch (the seed\'s) or '
                     'spectral (spectral norm on every D layer, no batch norm; Miyato et al. 2018).')
+flags.DEFINE_integer('d_mbstd', 0, 'Group size of a minibatch standard deviation channel in '
+                     'D (Karras et al. 2018: D sees how much a batch varies); 0 = none, as the seed.')
 flags.DEFINE_string('compute_dtype', 'float32', 'float32 | mixed_bfloat16 (bf16 compute, '
                     'float32 variables).')
 flags.DEFINE_bool('jit_compile', False, 'Compile the train step with XLA.')

@@ -62,6 +62,10 @@ class Config:
   # D's normalization: 'batch' (the seed's) or 'spectral' (SN-DCGAN, no batch norm in D;
   # dcgan.build_discriminator). Part of the architecture: a run keeps the one it began with.
   d_norm: str = 'batch'
+  # Minibatch standard deviation channel in D (dcgan.MinibatchStddev): its group size, 0 =
+  # none (the seed's D). Part of the architecture; --init_from a D without it keeps D's
+  # function (the new channel's weights start at zero).
+  d_mbstd: int = 0
   compute_dtype: str = 'float32'  # or 'mixed_bfloat16' (variables stay float32).
   jit_compile: bool = False  # XLA for the train step.
   init_from: Optional[str] = None  # Export or run whose G and D start a new run.
@@ -96,6 +100,8 @@ class Config:
     checks.choice(self, 'split', data.SPLITS)
     checks.choice(self, 'compute_dtype', COMPUTE_DTYPES)
     checks.choice(self, 'd_norm', dcgan.D_NORMS)
+    if self.d_mbstd < 0:
+      raise checks.ConfigError('d_mbstd', self.d_mbstd, 'must be >= 0 (0 = off)')
     checks.choice(self, 'channel_order', data.CHANNEL_ORDERS)
     try:
       diffaug.parse_policy(self.diffaug)
@@ -106,12 +112,13 @@ class Config:
 def arch_config(cfg) -> dict:
   # A config from before d_norm lacks the key; ckpt.check_config then skips it.
   return {'arch': 'dcgan', 'width': cfg.width, 'img_size': cfg.img_size, 'z_dim': cfg.z_dim,
-          'd_norm': getattr(cfg, 'd_norm', 'batch')}
+          'd_norm': getattr(cfg, 'd_norm', 'batch'), 'd_mbstd': getattr(cfg, 'd_mbstd', 0)}
 
 
 def build_discriminator(cfg) -> keras.Model:
   """The D of a Config (or of a saved config read by _run_config)."""
-  return dcgan.build_discriminator(cfg.img_size, cfg.width, norm=getattr(cfg, 'd_norm', 'batch'))
+  return dcgan.build_discriminator(cfg.img_size, cfg.width, norm=getattr(cfg, 'd_norm', 'batch'),
+                                   mbstd=getattr(cfg, 'd_mbstd', 0))
 
 
 def model_dir(cfg: Config) -> str:
@@ -402,11 +409,15 @@ def warm_start(gan: GAN, cfg: Config) -> None:
   """
   saved = ckpt.read_config(cfg.init_from)
   old_width, old_norm = saved.get('width', 1.0), saved.get('d_norm', 'batch')
+  old_mbstd = saved.get('d_mbstd', 0)
   # A D of another normalization has other variables: D then starts fresh, G is kept.
-  keep_d = old_norm == cfg.d_norm
-  how = '' if keep_d else f', D fresh ({cfg.d_norm} instead of {old_norm} norm)'
-  init = Config(width=old_width, img_size=cfg.img_size, z_dim=cfg.z_dim, d_norm=old_norm)
-  if old_width == cfg.width:
+  keep_d = old_norm == cfg.d_norm and old_mbstd in (0, cfg.d_mbstd)
+  how = '' if keep_d else (f', D fresh ({cfg.d_norm} norm, mbstd {cfg.d_mbstd} instead of '
+                           f'{old_norm}, {old_mbstd})')
+  init = Config(width=old_width, img_size=cfg.img_size, z_dim=cfg.z_dim, d_norm=old_norm,
+                d_mbstd=old_mbstd)
+  add_mbstd = keep_d and old_mbstd != cfg.d_mbstd
+  if old_width == cfg.width and not add_mbstd:
     g, d = gan.generator, gan.discriminator
   else:  # A narrower G and D grow into this run's width, computing the same functions.
     g, d = _build_models(init)
@@ -421,6 +432,10 @@ def warm_start(gan: GAN, cfg: Config) -> None:
       raise ckpt.CheckpointError(f'--init_from={cfg.init_from!r} (width {old_width:g}) cannot '
                                  f'start --width={cfg.width:g}: {e}') from None
     how = f', widened {k.pop()}x from width {old_width:g}' + how
+  elif add_mbstd:
+    dcgan.add_mbstd(d, gan.discriminator)
+    gan.generator.set_weights(g.get_weights())
+    how += f', minibatch-stddev channel (group {cfg.d_mbstd}) added to D'
   if gan.generator_ema is not None:
     for e, w in zip(gan.generator_ema.weights, gan.generator.weights):
       e.assign(w)
@@ -432,7 +447,7 @@ def _run_config(saved: dict) -> Config:
   """The architecture and EMA setting of a saved run or export config."""
   return Config(width=saved.get('width', 1.0), img_size=saved.get('img_size', 64),
                 z_dim=saved.get('z_dim', 100), ema_decay=saved.get('ema_decay', 0.0),
-                d_norm=saved.get('d_norm', 'batch'))
+                d_norm=saved.get('d_norm', 'batch'), d_mbstd=saved.get('d_mbstd', 0))
 
 
 def snapshot(gan: GAN, folder: str, conf: dict) -> str:
