@@ -242,3 +242,58 @@ def test_spectral_d_trains_exports_and_resumes_only_as_itself(cropped_dir, tmp_p
 def checks_error():
   from inpaint import checks
   return checks.ConfigError
+
+
+def test_minibatch_stddev_channel_is_each_groups_spread():
+  from inpaint import dcgan
+  x = np.random.default_rng(0).normal(0, 1, (8, 2, 2, 3)).astype(np.float32)
+  x[1::2] *= 3  # Groups of 4 are images 0,2,4,6 and 1,3,5,7: the second varies 3x more.
+  out = dcgan.MinibatchStddev(4)(tf.constant(x)).numpy()
+  assert out.shape == (8, 2, 2, 4)
+  np.testing.assert_array_equal(out[..., :3], x)
+  want = [x[k::2].std(0).mean() for k in (0, 1)]
+  np.testing.assert_allclose(out[:, 0, 0, 3], want * 4, rtol=1e-5)
+  assert np.ptp(out[..., 3].reshape(8, -1), axis=1).max() == 0  # One value per image.
+  # Six images do not split into groups of 4: one group; one image: no spread.
+  np.testing.assert_allclose(dcgan.MinibatchStddev(4)(tf.constant(x[:6])).numpy()[:, 0, 0, 3],
+                             x[:6].std(0).mean(), rtol=1e-5)
+  assert dcgan.MinibatchStddev(4)(tf.constant(x[:1])).numpy()[0, 0, 0, 3] < 1e-3
+  # Identical images (a collapsed G) get a smaller channel than varied ones.
+  same = np.repeat(x[:1], 8, 0)
+  assert dcgan.MinibatchStddev(4)(tf.constant(same)).numpy()[..., 3].max() < out[..., 3].min()
+  with pytest.raises(ValueError, match='group_size'):
+    dcgan.MinibatchStddev(0)
+
+
+def test_minibatch_stddev_d_starts_from_a_plain_export_with_its_function(cropped_dir, tmp_path,
+                                                                          tiny_models):
+  from inpaint import dcgan
+  from tests.conftest import TINY
+  _, d_plain, _ = train_gan.load_gan(tiny_models['dcgan'])
+  d_mb = dcgan.build_discriminator(64, TINY, mbstd=4)
+  dcgan.add_mbstd(d_plain, d_mb)
+  x = np.random.default_rng(1).uniform(-1, 1, (8, 64, 64, 3)).astype(np.float32)
+  for training in (False, True):
+    np.testing.assert_allclose(d_mb(x, training=training), d_plain(x, training=training),
+                               atol=1e-5)
+  with pytest.raises(ValueError, match='cannot be widened'):
+    dcgan.widen(d_mb, dcgan.build_discriminator(64, 2 * TINY, mbstd=4), np.random.default_rng(0))
+  cfg = tiny_gan_config(data_dir=cropped_dir, iters=2, batch_size=4, save_freq=2, sample_freq=2,
+                        print_freq=1, output_root=str(tmp_path), d_mbstd=2,
+                        init_from=tiny_models['dcgan'])
+  cfg.validate()
+  run = train_gan.train(cfg)
+  assert ckpt.read_config(run)['d_mbstd'] == 2
+  out = str(tmp_path / 'export')
+  train_gan.export(run, out)
+  _, d, conf = train_gan.load_gan(out)
+  assert conf['d_mbstd'] == 2 and d.get_layer('h3_mbstd').group_size == 2
+  # The new channel's weights moved off zero: D uses the batch's spread.
+  k = d.get_layer('h4_linear').kernel.numpy()
+  c = d.get_layer('h3_flatten').input.shape[-1]
+  assert np.abs(k.reshape(-1, c)[:, -1]).max() > 0
+  cfg.iters, cfg.load_model, cfg.init_from, cfg.d_mbstd = 3, run, None, 0
+  with pytest.raises(ckpt.CheckpointError, match='d_mbstd'):
+    train_gan.train(cfg)
+  with pytest.raises(checks_error(), match='d_mbstd'):
+    tiny_gan_config(d_mbstd=-1).validate()
