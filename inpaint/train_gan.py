@@ -402,7 +402,9 @@ def warm_start(gan: GAN, cfg: Config) -> None:
 
   A narrower init (e.g. width 0.5 into --width=1) is widened by dcgan.widen: the run
   starts from the same G and D functions with the capacity of the wider networks. An
-  init whose D has another normalization (cfg.d_norm) gives G only; D starts fresh.
+  init whose D has another normalization (cfg.d_norm) or another minibatch-stddev group
+  gives G only; D starts fresh. An init D without the minibatch-stddev channel that
+  cfg.d_mbstd asks for gets it added with zero weights (dcgan.add_mbstd), same function.
 
   The optimizers start fresh (exports keep no optimizer state); Adam's moments
   rebuild within a few hundred steps. The run's config records where it began.
@@ -410,7 +412,7 @@ def warm_start(gan: GAN, cfg: Config) -> None:
   saved = ckpt.read_config(cfg.init_from)
   old_width, old_norm = saved.get('width', 1.0), saved.get('d_norm', 'batch')
   old_mbstd = saved.get('d_mbstd', 0)
-  # A D of another normalization has other variables: D then starts fresh, G is kept.
+  # A D of another normalization or mbstd group has other variables: D starts fresh, G is kept.
   keep_d = old_norm == cfg.d_norm and old_mbstd in (0, cfg.d_mbstd)
   how = '' if keep_d else (f', D fresh ({cfg.d_norm} norm, mbstd {cfg.d_mbstd} instead of '
                            f'{old_norm}, {old_mbstd})')
@@ -419,7 +421,7 @@ def warm_start(gan: GAN, cfg: Config) -> None:
   add_mbstd = keep_d and old_mbstd != cfg.d_mbstd
   if old_width == cfg.width and not add_mbstd:
     g, d = gan.generator, gan.discriminator
-  else:  # A narrower G and D grow into this run's width, computing the same functions.
+  else:  # Loaded as saved, then widened or given the mbstd channel below.
     g, d = _build_models(init)
   saved = ckpt.restore_models(cfg.init_from, arch_config(init), generator=g,
                               **({'discriminator': d} if keep_d else {}))
