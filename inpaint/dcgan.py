@@ -82,9 +82,9 @@ class MinibatchStddev(layers.Layer):
     self.group_size = group_size
 
   def call(self, x):
-    b = tf.shape(x)[0]
-    g = tf.where(b % self.group_size == 0, tf.minimum(self.group_size, b), b)
     shape = tf.shape(x)
+    b = shape[0]
+    g = tf.where(b % self.group_size == 0, self.group_size, b)
     y = tf.reshape(tf.cast(x, tf.float32), tf.concat([[g, b // g], shape[1:]], 0))
     y = tf.sqrt(tf.reduce_mean(tf.square(y - tf.reduce_mean(y, 0)), 0) + 1e-8)
     y = tf.reduce_mean(y, axis=[1, 2, 3], keepdims=True)  # [B / g, 1, 1, 1]
