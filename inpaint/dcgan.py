@@ -33,7 +33,7 @@ def _widths(channels, width):
 
 
 def build_generator(z_dim: int = 100, img_size: int = 64, width: float = 1.0,
-                    channels: int = 3) -> keras.Model:
+                    channels: int = 3, res: int = 0) -> keras.Model:
   """z [B, z_dim] in [-1, 1] -> image [B, img_size, img_size, channels] in [-1, 1].
 
   Args:
@@ -41,9 +41,14 @@ def build_generator(z_dim: int = 100, img_size: int = 64, width: float = 1.0,
     img_size: output side; must be a multiple of 16 (four stride-2 upsamplings).
     width: multiplier on the original channel counts (1.0 = original).
     channels: image channels.
+    res: residual blocks after each of h1-h3 (0 = the seed's G). Each adds
+      conv3x3-BN-ReLU-conv3x3 to its input ('h<i>_res<j>_*' layers); the second conv
+      starts at zero, so a new block starts as the identity (see deepen).
   """
   if img_size % 16:
     raise ValueError(f'img_size must be a multiple of 16, got {img_size}')
+  if res < 0:
+    raise ValueError(f'res must be >= 0, got {res}')
   c = _widths(GEN_CHANNELS, width)
   s = img_size // 16
   z = keras.Input((z_dim,), name='latent_vector')
@@ -56,9 +61,21 @@ def build_generator(z_dim: int = 100, img_size: int = 64, width: float = 1.0,
     h = layers.BatchNormalization(momentum=BN_MOMENTUM, epsilon=BN_EPSILON,
                                   name=f'h{i}_batchnorm')(h)
     h = layers.ReLU(name=f'h{i}_relu')(h)
+    for j in range(res):
+      h = _res_block(h, f'h{i}_res{j}')
   h = layers.Conv2DTranspose(channels, 3, strides=2, padding='same', name='h4_deconv2d')(h)
   out = layers.Activation('tanh', name='output')(h)
   return keras.Model(z, out, name='generator')
+
+
+def _res_block(h, name: str):
+  """h + conv(relu(bn(conv(h)))), same shape; the second conv starts at zero (identity)."""
+  c = h.shape[-1]
+  r = layers.Conv2D(c, 3, padding='same', name=f'{name}_conv1')(h)
+  r = layers.BatchNormalization(momentum=BN_MOMENTUM, epsilon=BN_EPSILON, name=f'{name}_batchnorm')(r)
+  r = layers.ReLU(name=f'{name}_relu')(r)
+  r = layers.Conv2D(c, 3, padding='same', kernel_initializer='zeros', name=f'{name}_conv2')(r)
+  return layers.Add(name=f'{name}_add')([h, r])
 
 
 D_NORMS = ('batch', 'spectral')
@@ -192,6 +209,8 @@ def widen(narrow: keras.Model, wide: keras.Model, rng, noise: float = 0.05) -> i
     raise ValueError('a spectrally normalized D cannot be widened')
   if any(isinstance(lay, MinibatchStddev) for lay in narrow.layers + wide.layers):
     raise ValueError('a D with a minibatch-stddev channel cannot be widened')
+  if any('_res' in lay.name for lay in narrow.layers + wide.layers):
+    raise ValueError('a G with residual blocks cannot be widened')
   factors = set()
   for lay in narrow.layers:
     for i, target in enumerate(wide.get_layer(lay.name).weights):
@@ -231,4 +250,21 @@ def add_mbstd(plain: keras.Model, with_mbstd: keras.Model) -> None:
       k = ws[0].reshape(-1, c, ws[0].shape[-1])
       ws[0] = np.concatenate([k, np.zeros_like(k[:, :1])], 1).reshape(-1, ws[0].shape[-1])
     for v, w in zip(new.weights, ws):
+      v.assign(w)
+
+
+def deepen(shallow: keras.Model, deep: keras.Model) -> None:
+  """Copies a G into one with more residual blocks (build_generator res=), same function.
+
+  Every layer of `shallow` is copied into the layer of `deep` of the same name; the
+  blocks only `deep` has keep their zero second conv, so they add nothing until
+  training gives them a use (the zero-initialised residual branch of Goyal et al.,
+  arXiv 1706.02677), while their first conv and batch norm are freshly initialised.
+  """
+  names = {lay.name for lay in deep.layers}
+  missing = [lay.name for lay in shallow.layers if lay.weights and lay.name not in names]
+  if missing:
+    raise ValueError(f'cannot deepen: {", ".join(missing)} not in the deeper G')
+  for lay in shallow.layers:
+    for v, w in zip(deep.get_layer(lay.name).weights, lay.weights):
       v.assign(w)

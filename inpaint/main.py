@@ -51,6 +51,9 @@ flags.DEFINE_string('d_norm', 'batch', 'Discriminator normalization: batch (the 
                     'spectral (spectral norm on every D layer, no batch norm; Miyato et al. 2018).')
 flags.DEFINE_integer('d_mbstd', 0, 'Group size of a minibatch standard deviation channel in '
                      'D (Karras et al. 2018: D sees how much a batch varies); 0 = none, as the seed.')
+flags.DEFINE_integer('g_res', 0, 'Residual blocks (conv3x3-BN-ReLU-conv3x3) after each of G\'s '
+                     'upsamplings h1-h3; 0 = none, as the seed. --init_from a G with fewer adds '
+                     'them as identities.')
 flags.DEFINE_string('compute_dtype', 'float32', 'float32 | mixed_bfloat16 (bf16 compute, '
                     'float32 variables).')
 flags.DEFINE_bool('jit_compile', False, 'Compile the train step with XLA.')

@@ -53,7 +53,7 @@ def load(folder: Optional[str] = None, kind: Optional[str] = None) -> Loaded:
   is_export = os.path.exists(os.path.join(folder, ckpt.WEIGHTS))
   if found == 'dcgan':
     z_dim, size, width = config.get('z_dim', 100), config.get('img_size', 64), config.get('width', 1.0)
-    g = dcgan.build_generator(z_dim, size, width)
+    g = dcgan.build_generator(z_dim, size, width, res=config.get('g_res', 0))
     d = dcgan.build_discriminator(size, width, norm=config.get('d_norm', 'batch'),
                                  mbstd=config.get('d_mbstd', 0))
     # A training run that kept an EMA of G samples from it (exports already hold it).

@@ -66,6 +66,9 @@ class Config:
   # none (the seed's D). Part of the architecture; --init_from a D without it keeps D's
   # function (the new channel's weights start at zero).
   d_mbstd: int = 0
+  # Residual blocks after each of G's h1-h3 (dcgan.build_generator res=), 0 = the seed's G.
+  # Part of the architecture; --init_from a G with fewer keeps G's function (dcgan.deepen).
+  g_res: int = 0
   compute_dtype: str = 'float32'  # or 'mixed_bfloat16' (variables stay float32).
   jit_compile: bool = False  # XLA for the train step.
   init_from: Optional[str] = None  # Export or run whose G and D start a new run.
@@ -102,6 +105,8 @@ class Config:
     checks.choice(self, 'd_norm', dcgan.D_NORMS)
     if self.d_mbstd < 0:
       raise checks.ConfigError('d_mbstd', self.d_mbstd, 'must be >= 0 (0 = off)')
+    if self.g_res < 0:
+      raise checks.ConfigError('g_res', self.g_res, 'must be >= 0 (0 = off)')
     checks.choice(self, 'channel_order', data.CHANNEL_ORDERS)
     try:
       diffaug.parse_policy(self.diffaug)
@@ -112,7 +117,13 @@ class Config:
 def arch_config(cfg) -> dict:
   # A config from before d_norm lacks the key; ckpt.check_config then skips it.
   return {'arch': 'dcgan', 'width': cfg.width, 'img_size': cfg.img_size, 'z_dim': cfg.z_dim,
-          'd_norm': getattr(cfg, 'd_norm', 'batch'), 'd_mbstd': getattr(cfg, 'd_mbstd', 0)}
+          'd_norm': getattr(cfg, 'd_norm', 'batch'), 'd_mbstd': getattr(cfg, 'd_mbstd', 0),
+          'g_res': getattr(cfg, 'g_res', 0)}
+
+
+def build_generator(cfg) -> keras.Model:
+  """The G of a Config (or of a saved config read by _run_config)."""
+  return dcgan.build_generator(cfg.z_dim, cfg.img_size, cfg.width, res=getattr(cfg, 'g_res', 0))
 
 
 def build_discriminator(cfg) -> keras.Model:
@@ -145,7 +156,7 @@ def _build_models(cfg):
   prev = keras.config.dtype_policy()
   keras.config.set_dtype_policy(getattr(cfg, 'compute_dtype', 'float32'))
   try:
-    return dcgan.build_generator(cfg.z_dim, cfg.img_size, cfg.width), build_discriminator(cfg)
+    return build_generator(cfg), build_discriminator(cfg)
   finally:
     keras.config.set_dtype_policy(prev)
 
@@ -180,7 +191,7 @@ class GAN:
       self.d_opt.build(self.discriminator.trainable_variables)
       self.ema_updates = tf.Variable(0, dtype=tf.int64, trainable=False, name='ema_updates')
       if self.ema_decay > 0:
-        self.generator_ema = dcgan.build_generator(cfg.z_dim, cfg.img_size, cfg.width)
+        self.generator_ema = build_generator(cfg)
         for e, w in zip(self.generator_ema.weights, self.generator.weights):
           e.assign(w)
     # Outside the strategy: every draw is made once, on the global batch.
@@ -404,24 +415,26 @@ def warm_start(gan: GAN, cfg: Config) -> None:
   starts from the same G and D functions with the capacity of the wider networks. An
   init whose D has another normalization (cfg.d_norm) or another minibatch-stddev group
   gives G only; D starts fresh. An init D without the minibatch-stddev channel that
-  cfg.d_mbstd asks for gets it added with zero weights (dcgan.add_mbstd), same function.
+  cfg.d_mbstd asks for gets it added with zero weights (dcgan.add_mbstd), same function;
+  an init G with fewer residual blocks than cfg.g_res gets the new ones as identities
+  (dcgan.deepen), same function.
 
   The optimizers start fresh (exports keep no optimizer state); Adam's moments
   rebuild within a few hundred steps. The run's config records where it began.
   """
   saved = ckpt.read_config(cfg.init_from)
   old_width, old_norm = saved.get('width', 1.0), saved.get('d_norm', 'batch')
-  old_mbstd = saved.get('d_mbstd', 0)
+  old_mbstd, old_res = saved.get('d_mbstd', 0), saved.get('g_res', 0)
   # A D of another normalization or mbstd group has other variables: D starts fresh, G is kept.
   keep_d = old_norm == cfg.d_norm and old_mbstd in (0, cfg.d_mbstd)
   how = '' if keep_d else (f', D fresh ({cfg.d_norm} norm, mbstd {cfg.d_mbstd} instead of '
                            f'{old_norm}, {old_mbstd})')
   init = Config(width=old_width, img_size=cfg.img_size, z_dim=cfg.z_dim, d_norm=old_norm,
-                d_mbstd=old_mbstd)
+                d_mbstd=old_mbstd, g_res=old_res)
   add_mbstd = keep_d and old_mbstd != cfg.d_mbstd
-  if old_width == cfg.width and not add_mbstd:
+  if old_width == cfg.width and not add_mbstd and old_res == cfg.g_res:
     g, d = gan.generator, gan.discriminator
-  else:  # Loaded as saved, then widened or given the mbstd channel below.
+  else:  # Loaded as saved, then widened, deepened or given the mbstd channel below.
     g, d = _build_models(init)
   saved = ckpt.restore_models(cfg.init_from, arch_config(init), generator=g,
                               **({'discriminator': d} if keep_d else {}))
@@ -434,10 +447,21 @@ def warm_start(gan: GAN, cfg: Config) -> None:
       raise ckpt.CheckpointError(f'--init_from={cfg.init_from!r} (width {old_width:g}) cannot '
                                  f'start --width={cfg.width:g}: {e}') from None
     how = f', widened {k.pop()}x from width {old_width:g}' + how
-  elif add_mbstd:
-    dcgan.add_mbstd(d, gan.discriminator)
-    gan.generator.set_weights(g.get_weights())
-    how += f', minibatch-stddev channel (group {cfg.d_mbstd}) added to D'
+  elif g is not gan.generator:
+    if add_mbstd:
+      dcgan.add_mbstd(d, gan.discriminator)
+      how += f', minibatch-stddev channel (group {cfg.d_mbstd}) added to D'
+    elif keep_d:
+      gan.discriminator.set_weights(d.get_weights())
+    if old_res == cfg.g_res:
+      gan.generator.set_weights(g.get_weights())
+    else:
+      try:
+        dcgan.deepen(g, gan.generator)
+      except ValueError as e:
+        raise ckpt.CheckpointError(f'--init_from={cfg.init_from!r} ({old_res} residual blocks '
+                                   f'per size) cannot start --g_res={cfg.g_res}: {e}') from None
+      how += f', G deepened from {old_res} to {cfg.g_res} residual blocks per size'
   if gan.generator_ema is not None:
     for e, w in zip(gan.generator_ema.weights, gan.generator.weights):
       e.assign(w)
@@ -449,7 +473,8 @@ def _run_config(saved: dict) -> Config:
   """The architecture and EMA setting of a saved run or export config."""
   return Config(width=saved.get('width', 1.0), img_size=saved.get('img_size', 64),
                 z_dim=saved.get('z_dim', 100), ema_decay=saved.get('ema_decay', 0.0),
-                d_norm=saved.get('d_norm', 'batch'), d_mbstd=saved.get('d_mbstd', 0))
+                d_norm=saved.get('d_norm', 'batch'), d_mbstd=saved.get('d_mbstd', 0),
+                g_res=saved.get('g_res', 0))
 
 
 def snapshot(gan: GAN, folder: str, conf: dict) -> str:
@@ -513,7 +538,7 @@ def export(run_dir: str, out_dir: str) -> str:
   probe = {'generator': z, 'discriminator': g(z, training=False).numpy()}
   check = ckpt.export_checked(
       out_dir, models, conf, probe,
-      lambda: {'generator': dcgan.build_generator(cfg.z_dim, cfg.img_size, cfg.width),
+      lambda: {'generator': build_generator(cfg),
                'discriminator': build_discriminator(cfg)})
   print(f'exported G{" (EMA)" if ema_used else ""} + D as '
         f'{check["dtype"]} (largest relative output change in float16: '

@@ -297,3 +297,41 @@ def test_minibatch_stddev_d_starts_from_a_plain_export_with_its_function(cropped
     train_gan.train(cfg)
   with pytest.raises(checks_error(), match='d_mbstd'):
     tiny_gan_config(d_mbstd=-1).validate()
+
+
+def test_residual_g_starts_from_a_plain_export_with_its_function(cropped_dir, tmp_path,
+                                                                 tiny_models):
+  from inpaint import dcgan
+  from tests.conftest import TINY
+  g_plain, d_plain, _ = train_gan.load_gan(tiny_models['dcgan'])
+  g_res = dcgan.build_generator(100, 64, TINY, res=2)
+  names = {lay.name for lay in g_res.layers}
+  assert {'h1_res0_conv1', 'h2_res1_conv2', 'h3_res1_add'} <= names
+  assert g_res.count_params() > g_plain.count_params()
+  dcgan.deepen(g_plain, g_res)
+  z = dcgan.sample_z(3, 8, 100)
+  for training in (False, True):
+    np.testing.assert_allclose(g_res(z, training=training), g_plain(z, training=training),
+                               atol=1e-5)
+  with pytest.raises(ValueError, match='cannot deepen'):  # Fewer blocks cannot take more.
+    dcgan.deepen(g_res, dcgan.build_generator(100, 64, TINY, res=1))
+  with pytest.raises(ValueError, match='cannot be widened'):
+    dcgan.widen(g_res, dcgan.build_generator(100, 64, 2 * TINY, res=2), np.random.default_rng(0))
+  cfg = tiny_gan_config(data_dir=cropped_dir, iters=2, batch_size=4, save_freq=2, sample_freq=2,
+                        print_freq=1, output_root=str(tmp_path), g_res=1, ema_decay=0.9,
+                        init_from=tiny_models['dcgan'])
+  cfg.validate()
+  run = train_gan.train(cfg)
+  assert ckpt.read_config(run)['g_res'] == 1
+  out = str(tmp_path / 'export')
+  train_gan.export(run, out)
+  g, d, conf = train_gan.load_gan(out)
+  assert conf['g_res'] == 1
+  # D came over unchanged in its weights' shapes, and the new blocks trained off identity.
+  assert [w.shape for w in d.weights] == [w.shape for w in d_plain.weights]
+  assert np.abs(g.get_layer('h3_res0_conv2').kernel.numpy()).max() > 0
+  cfg.iters, cfg.load_model, cfg.init_from, cfg.g_res = 3, run, None, 0
+  with pytest.raises(ckpt.CheckpointError, match='g_res'):
+    train_gan.train(cfg)
+  with pytest.raises(checks_error(), match='g_res'):
+    tiny_gan_config(g_res=-1).validate()
