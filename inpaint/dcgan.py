@@ -42,8 +42,8 @@ def build_generator(z_dim: int = 100, img_size: int = 64, width: float = 1.0,
     width: multiplier on the original channel counts (1.0 = original).
     channels: image channels.
     res: residual blocks after each of h1-h3 (0 = the seed's G). Each adds
-      conv3x3-BN-ReLU-conv3x3 to its input ('h<i>_res<j>_*' layers); the second conv
-      starts at zero, so a new block starts as the identity (see deepen).
+      conv3x3-BN-ReLU-conv3x3, times a scalar gate (Gate) that starts at zero, to its
+      input ('h<i>_res<j>_*' layers), so a new block starts as the identity (deepen).
   """
   if img_size % 16:
     raise ValueError(f'img_size must be a multiple of 16, got {img_size}')
@@ -68,13 +68,31 @@ def build_generator(z_dim: int = 100, img_size: int = 64, width: float = 1.0,
   return keras.Model(z, out, name='generator')
 
 
+class Gate(layers.Layer):
+  """x -> alpha * x with one trainable scalar alpha, starting at 0 (ReZero).
+
+  Bachlechner et al., arXiv 2003.04887: a residual branch behind a zero gate starts
+  as the identity, and Adam moves the one scalar by at most about its learning rate
+  per step, so the branch grows in gradually. (A zero-initialised last conv instead
+  moved all its weights at that rate at once: warm-started at Adam 2e-4, that G
+  collapsed within 250 steps.)
+  """
+
+  def build(self, input_shape):
+    self.alpha = self.add_weight(shape=(), initializer='zeros', name='alpha')
+
+  def call(self, x):
+    return x * tf.cast(self.alpha, x.dtype)
+
+
 def _res_block(h, name: str):
-  """h + conv(relu(bn(conv(h)))), same shape; the second conv starts at zero (identity)."""
+  """h + alpha * conv(relu(bn(conv(h)))), same shape; alpha starts at 0 (identity)."""
   c = h.shape[-1]
   r = layers.Conv2D(c, 3, padding='same', name=f'{name}_conv1')(h)
   r = layers.BatchNormalization(momentum=BN_MOMENTUM, epsilon=BN_EPSILON, name=f'{name}_batchnorm')(r)
   r = layers.ReLU(name=f'{name}_relu')(r)
-  r = layers.Conv2D(c, 3, padding='same', kernel_initializer='zeros', name=f'{name}_conv2')(r)
+  r = layers.Conv2D(c, 3, padding='same', name=f'{name}_conv2')(r)
+  r = Gate(name=f'{name}_gate')(r)
   return layers.Add(name=f'{name}_add')([h, r])
 
 
@@ -257,9 +275,8 @@ def deepen(shallow: keras.Model, deep: keras.Model) -> None:
   """Copies a G into one with more residual blocks (build_generator res=), same function.
 
   Every layer of `shallow` is copied into the layer of `deep` of the same name; the
-  blocks only `deep` has keep their zero second conv, so they add nothing until
-  training gives them a use (the zero-initialised residual branch of Goyal et al.,
-  arXiv 1706.02677), while their first conv and batch norm are freshly initialised.
+  blocks only `deep` has keep their zero gate, so they add nothing until training
+  opens it, while their convs and batch norm are freshly initialised.
   """
   names = {lay.name for lay in deep.layers}
   missing = [lay.name for lay in shallow.layers if lay.weights and lay.name not in names]
