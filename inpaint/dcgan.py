@@ -227,7 +227,7 @@ def widen(narrow: keras.Model, wide: keras.Model, rng, noise: float = 0.05) -> i
     raise ValueError('a spectrally normalized D cannot be widened')
   if any(isinstance(lay, MinibatchStddev) for lay in narrow.layers + wide.layers):
     raise ValueError('a D with a minibatch-stddev channel cannot be widened')
-  if any('_res' in lay.name for lay in narrow.layers + wide.layers):
+  if any(isinstance(lay, Gate) for lay in narrow.layers + wide.layers):
     raise ValueError('a G with residual blocks cannot be widened')
   factors = set()
   for lay in narrow.layers:
