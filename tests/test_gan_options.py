@@ -267,6 +267,25 @@ def test_minibatch_stddev_channel_is_each_groups_spread():
     dcgan.MinibatchStddev(0)
 
 
+def _warm_start_and_export(cropped_dir, tmp_path, tiny_models, **options):
+  """Two steps from the tiny export with `options`, then an export of the run.
+
+  Returns:
+    (the run's Config, the run folder, load_gan of the export); the run's saved config
+    holds every option.
+  """
+  cfg = tiny_gan_config(data_dir=cropped_dir, iters=2, batch_size=4, save_freq=2, sample_freq=2,
+                        print_freq=1, output_root=str(tmp_path), init_from=tiny_models['dcgan'],
+                        **options)
+  cfg.validate()
+  run = train_gan.train(cfg)
+  saved = ckpt.read_config(run)
+  assert {k: saved[k] for k in options} == options
+  out = str(tmp_path / 'export')
+  train_gan.export(run, out)
+  return cfg, run, train_gan.load_gan(out)
+
+
 def test_minibatch_stddev_d_starts_from_a_plain_export_with_its_function(cropped_dir, tmp_path,
                                                                           tiny_models):
   from inpaint import dcgan
@@ -280,15 +299,7 @@ def test_minibatch_stddev_d_starts_from_a_plain_export_with_its_function(cropped
                                atol=1e-5)
   with pytest.raises(ValueError, match='cannot be widened'):
     dcgan.widen(d_mb, dcgan.build_discriminator(64, 2 * TINY, mbstd=4), np.random.default_rng(0))
-  cfg = tiny_gan_config(data_dir=cropped_dir, iters=2, batch_size=4, save_freq=2, sample_freq=2,
-                        print_freq=1, output_root=str(tmp_path), d_mbstd=2,
-                        init_from=tiny_models['dcgan'])
-  cfg.validate()
-  run = train_gan.train(cfg)
-  assert ckpt.read_config(run)['d_mbstd'] == 2
-  out = str(tmp_path / 'export')
-  train_gan.export(run, out)
-  _, d, conf = train_gan.load_gan(out)
+  cfg, run, (_, d, conf) = _warm_start_and_export(cropped_dir, tmp_path, tiny_models, d_mbstd=2)
   assert conf['d_mbstd'] == 2 and d.get_layer('h3_mbstd').group_size == 2
   # The new channel's weights moved off zero: D uses the batch's spread.
   k = d.get_layer('h4_linear').kernel.numpy()
@@ -319,15 +330,8 @@ def test_residual_g_starts_from_a_plain_export_with_its_function(cropped_dir, tm
     dcgan.deepen(g_res, dcgan.build_generator(100, 64, TINY, res=1))
   with pytest.raises(ValueError, match='cannot be widened'):
     dcgan.widen(g_res, dcgan.build_generator(100, 64, 2 * TINY, res=2), np.random.default_rng(0))
-  cfg = tiny_gan_config(data_dir=cropped_dir, iters=2, batch_size=4, save_freq=2, sample_freq=2,
-                        print_freq=1, output_root=str(tmp_path), g_res=1, ema_decay=0.9,
-                        init_from=tiny_models['dcgan'])
-  cfg.validate()
-  run = train_gan.train(cfg)
-  assert ckpt.read_config(run)['g_res'] == 1
-  out = str(tmp_path / 'export')
-  train_gan.export(run, out)
-  g, d, conf = train_gan.load_gan(out)
+  cfg, run, (g, d, conf) = _warm_start_and_export(cropped_dir, tmp_path, tiny_models, g_res=1,
+                                                  ema_decay=0.9)
   assert conf['g_res'] == 1
   # D came over unchanged in its weights' shapes, and the new blocks' gates opened.
   assert [w.shape for w in d.weights] == [w.shape for w in d_plain.weights]
