@@ -89,7 +89,8 @@ def _res_block(h, name: str):
   """h + alpha * conv(relu(bn(conv(h)))), same shape; alpha starts at 0 (identity)."""
   c = h.shape[-1]
   r = layers.Conv2D(c, 3, padding='same', name=f'{name}_conv1')(h)
-  r = layers.BatchNormalization(momentum=BN_MOMENTUM, epsilon=BN_EPSILON, name=f'{name}_batchnorm')(r)
+  r = layers.BatchNormalization(momentum=BN_MOMENTUM, epsilon=BN_EPSILON,
+                                name=f'{name}_batchnorm')(r)
   r = layers.ReLU(name=f'{name}_relu')(r)
   r = layers.Conv2D(c, 3, padding='same', name=f'{name}_conv2')(r)
   r = Gate(name=f'{name}_gate')(r)
