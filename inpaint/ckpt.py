@@ -48,7 +48,8 @@ def fingerprint(folder: str) -> str:
       digest.update(block)
   return digest.hexdigest()[:16]
 # Config keys that decide the architecture; a mismatch makes weights unloadable.
-ARCH_KEYS = ('arch', 'width', 'img_size', 'z_dim', 'n_class', 'd_norm', 'd_mbstd', 'g_res')
+ARCH_KEYS = ('arch', 'width', 'img_size', 'z_dim', 'n_class', 'd_norm', 'd_mbstd', 'g_res',
+              'd_features', 'd_features_width')
 # Relative error allowed on any model output after the float16 round trip.
 FP16_RTOL = 2e-2
 

@@ -5,6 +5,8 @@ which the seed project used: generator channels [1024, 512, 256, 128] at
 4, 8, 16, 32 pixels; discriminator channels [64, 128, 256, 512].
 """
 
+from typing import Sequence
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -135,8 +137,13 @@ class MinibatchStddev(layers.Layer):
 
 
 def build_discriminator(img_size: int = 64, width: float = 1.0,
-                        channels: int = 3, norm: str = 'batch', mbstd: int = 0) -> keras.Model:
+                        channels: int = 3, norm: str = 'batch', mbstd: int = 0,
+                        features: str = '', features_width: float = 1.0) -> keras.Model:
   """image [B, img_size, img_size, channels] in [-1, 1] -> logit [B, 1].
+
+  features: '' (the seed's pixel D) or comma-separated GoogLeNet layers: then the
+  projected D of build_projected_discriminator, its GoogLeNet at features_width (norm
+  and mbstd do not apply).
 
   norm: 'batch', the seed's D (batch norm after h1-h3); or 'spectral', SN-DCGAN's D
   (Miyato et al., arXiv 1802.05957): every conv and the linear layer divided by its
@@ -146,6 +153,9 @@ def build_discriminator(img_size: int = 64, width: float = 1.0,
   mbstd: 0 (the seed's) or a group size: a MinibatchStddev channel ('h3_mbstd') after h3,
   read by the linear layer.
   """
+  if features:
+    return build_projected_discriminator(img_size, width, feature_layers(features),
+                                         features_width)
   if norm not in D_NORMS:
     raise ValueError(f'norm must be one of {", ".join(D_NORMS)}, got {norm!r}')
   spectral = norm == 'spectral'
@@ -173,6 +183,97 @@ def build_discriminator(img_size: int = 64, width: float = 1.0,
   h = layers.Flatten(name='h3_flatten')(h)
   logit = weighted(layers.Dense(1, name='h4_linear'))(h)
   return keras.Model(x, logit, name='discriminator')
+
+
+# Projected discriminator (Sauer et al., "Projected GANs Converge Faster", arXiv 2111.01007):
+# D reads a frozen classifier's features instead of pixels.
+PROJ_CHANNELS = (64, 128, 256, 512)  # Random channel mixing of the k-th feature map.
+PROJ_HEAD_CHANNELS = (128, 256, 512)  # Each head's down blocks, shallowest first.
+
+
+def feature_layers(features: str) -> tuple:
+  """'conv2_3x3,inception_3b' -> ('conv2_3x3', 'inception_3b'); ValueError if unknown."""
+  from googlenet import model as gmodel  # pylint: disable=g-import-not-at-top
+  names = tuple(n.strip() for n in features.split(',') if n.strip())
+  for n in names:
+    if n not in gmodel.ENDPOINTS:
+      raise ValueError(f'unknown GoogLeNet layer {n!r}; choose from {", ".join(gmodel.ENDPOINTS)}')
+  return names
+
+
+def build_projected_discriminator(img_size: int = 64, width: float = 1.0,
+                                  features: Sequence[str] = ('conv2_3x3', 'inception_3b'),
+                                  features_width: float = 1.0) -> keras.Model:
+  """image [B, img_size, img_size, 3] in [-1, 1] -> logit [B, 1], through frozen features.
+
+  The GoogLeNet layers `features` (googlenet.model.ENDPOINTS, at width `features_width`)
+  run frozen in inference mode (a nested model 'features'; copy_features fills it from a
+  trained classifier). Each feature map goes through a fixed random 1x1 conv (the paper's
+  cross-channel mixing, '<layer>_ccm'), then a trained head of stride-2 conv4x4 - batch
+  norm - LeakyReLU blocks down to 4x4 and a 4x4 conv to one logit ('<layer>_logit'). The
+  logit is the heads' mean. Only the heads train, so D cannot forget what a car looks
+  like, which is what makes it fast to train on few images.
+
+  Raises:
+    ValueError: an unknown layer, or one smaller than 4x4 at this img_size.
+  """
+  from googlenet import model as gmodel  # pylint: disable=g-import-not-at-top
+  if not features:
+    raise ValueError('a projected D needs at least one feature layer')
+  net = gmodel.build_googlenet(img_size=img_size, width=features_width, aux=False)
+  feat = gmodel.feature_model(net, features)
+  feat = keras.Model(feat.input, [feat.output[n] for n in features], name='features')
+  feat.trainable = False
+  x = keras.Input((img_size, img_size, 3), name='image')
+  maps = feat(x, training=False)
+  maps = maps if isinstance(maps, (list, tuple)) else [maps]
+  logits = []
+  for k, (name, h) in enumerate(zip(features, maps)):
+    side = h.shape[1]
+    if side < 4:
+      raise ValueError(f'GoogLeNet layer {name!r} is {side}x{side} at img_size {img_size}; '
+                       'a projected D head needs at least 4x4')
+    c_mix = _widths(PROJ_CHANNELS, width)[min(k, len(PROJ_CHANNELS) - 1)]
+    # Fixed (not trained), seeded so that every build mixes alike before weights load.
+    h = layers.Conv2D(c_mix, 1, use_bias=False, trainable=False, name=f'{name}_ccm',
+                      kernel_initializer=keras.initializers.GlorotUniform(seed=k))(h)
+    n_down = int(np.log2(side // 4))
+    for j, c in enumerate(_widths(PROJ_HEAD_CHANNELS, width)[-n_down:] if n_down else []):
+      h = layers.Conv2D(c, 4, strides=2, padding='same', name=f'{name}_down{j}')(h)
+      h = layers.BatchNormalization(momentum=BN_MOMENTUM, epsilon=BN_EPSILON,
+                                    name=f'{name}_down{j}_batchnorm')(h)
+      h = layers.LeakyReLU(0.2, name=f'{name}_down{j}_lrelu')(h)
+    h = layers.Conv2D(1, h.shape[1], padding='valid', name=f'{name}_logit')(h)
+    logits.append(layers.Flatten(name=f'{name}_flatten')(h))
+  logit = logits[0] if len(logits) == 1 else layers.Average(name='logit')(logits)
+  return keras.Model(x, logit, name='discriminator')
+
+
+def copy_features(classifier: keras.Model, d: keras.Model) -> int:
+  """Copies a trained GoogLeNet's weights into a projected D's frozen features.
+
+  Returns:
+    The number of layers copied.
+
+  Raises:
+    ValueError: the classifier lacks a layer or has another shape (e.g. another width).
+  """
+  feat = d.get_layer('features')
+  n = 0
+  for lay in feat.layers:
+    if not lay.weights:
+      continue
+    try:
+      src = classifier.get_layer(lay.name)
+    except ValueError:
+      raise ValueError(f'the classifier has no layer {lay.name!r}') from None
+    for v, w in zip(lay.weights, src.weights):
+      if tuple(v.shape) != tuple(w.shape):
+        raise ValueError(f'layer {lay.name!r}: classifier shape {tuple(w.shape)} is not the '
+                         f"projected D's {tuple(v.shape)} (another width?)")
+      v.assign(w)
+    n += 1
+  return n
 
 
 def _channel_view(model: keras.Model, layer: str, index: int):

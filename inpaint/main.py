@@ -54,6 +54,12 @@ flags.DEFINE_integer('d_mbstd', 0, 'Group size of a minibatch standard deviation
 flags.DEFINE_integer('g_res', 0, 'Residual blocks (conv3x3-BN-ReLU-conv3x3) after each of G\'s '
                      'upsamplings h1-h3; 0 = none, as the seed. --init_from a G with fewer adds '
                      'them as identities.')
+flags.DEFINE_string('d_features', '', 'Projected D (Sauer et al. 2021): comma-separated layers '
+                    'of a frozen GoogLeNet that D reads instead of pixels, e.g. '
+                    'conv2_3x3,inception_3b; empty = the seed\'s D.')
+flags.DEFINE_string('d_features_from', None, 'GoogLeNet export whose weights the projected D\'s '
+                    'features take (default: the shipped classifier).')
+flags.DEFINE_float('d_features_width', 1.0, 'Width of that GoogLeNet (the shipped one: 1.0).')
 flags.DEFINE_string('compute_dtype', 'float32', 'float32 | mixed_bfloat16 (bf16 compute, '
                     'float32 variables).')
 flags.DEFINE_bool('jit_compile', False, 'Compile the train step with XLA.')

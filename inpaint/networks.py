@@ -55,7 +55,9 @@ def load(folder: Optional[str] = None, kind: Optional[str] = None) -> Loaded:
     z_dim, size, width = config.get('z_dim', 100), config.get('img_size', 64), config.get('width', 1.0)
     g = dcgan.build_generator(z_dim, size, width, res=config.get('g_res', 0))
     d = dcgan.build_discriminator(size, width, norm=config.get('d_norm', 'batch'),
-                                 mbstd=config.get('d_mbstd', 0))
+                                 mbstd=config.get('d_mbstd', 0),
+                                 features=config.get('d_features', ''),
+                                 features_width=config.get('d_features_width', 1.0))
     # A training run that kept an EMA of G samples from it (exports already hold it).
     g_key = 'generator_ema' if config.get('ema_decay', 0.0) > 0 and not is_export else 'generator'
     ckpt.restore_models(folder, arch(config), **{g_key: g, 'discriminator': d})

@@ -69,6 +69,13 @@ class Config:
   # Residual blocks after each of G's h1-h3 (dcgan.build_generator res=), 0 = the seed's G.
   # Part of the architecture; --init_from a G with fewer keeps G's function (dcgan.deepen).
   g_res: int = 0
+  # Projected D (Sauer et al., arXiv 2111.01007): comma-separated layers of a frozen
+  # GoogLeNet that D reads instead of pixels ('' = the seed's pixel D); part of the
+  # architecture. d_features_from is the classifier export whose weights they take
+  # (default: the shipped GoogLeNet; never the FD reference network, which scores G).
+  d_features: str = ''
+  d_features_from: Optional[str] = None
+  d_features_width: float = 1.0  # That classifier's width (the shipped one's: 1.0).
   compute_dtype: str = 'float32'  # or 'mixed_bfloat16' (variables stay float32).
   jit_compile: bool = False  # XLA for the train step.
   init_from: Optional[str] = None  # Export or run whose G and D start a new run.
@@ -84,7 +91,8 @@ class Config:
   def validate(self) -> None:
     """Raises checks.ConfigError naming the first field with a value it cannot take."""
     checks.positive(self, 'batch_size', 'learning_rate', 'z_dim', 'iters', 'print_freq',
-                    'save_freq', 'sample_freq', 'sample_batch', 'img_size', 'width')
+                    'save_freq', 'sample_freq', 'sample_batch', 'img_size', 'width',
+                    'd_features_width')
     if self.img_size % 16:
       raise checks.ConfigError('img_size', self.img_size, 'must be a multiple of 16')
     if not 0 <= self.beta1 < 1:
@@ -108,6 +116,14 @@ class Config:
     if self.g_res < 0:
       raise checks.ConfigError('g_res', self.g_res, 'must be >= 0 (0 = off)')
     checks.choice(self, 'channel_order', data.CHANNEL_ORDERS)
+    if self.d_features:
+      try:
+        dcgan.feature_layers(self.d_features)
+      except ValueError as e:
+        raise checks.ConfigError('d_features', self.d_features, f'is not valid: {e}') from None
+      if self.d_norm != 'batch' or self.d_mbstd:
+        raise checks.ConfigError('d_features', self.d_features,
+                                 'replaces the pixel D: leave --d_norm and --d_mbstd unset')
     try:
       diffaug.parse_policy(self.diffaug)
     except ValueError as e:
@@ -118,7 +134,8 @@ def arch_config(cfg) -> dict:
   # A config from before d_norm lacks the key; ckpt.check_config then skips it.
   return {'arch': 'dcgan', 'width': cfg.width, 'img_size': cfg.img_size, 'z_dim': cfg.z_dim,
           'd_norm': getattr(cfg, 'd_norm', 'batch'), 'd_mbstd': getattr(cfg, 'd_mbstd', 0),
-          'g_res': getattr(cfg, 'g_res', 0)}
+          'g_res': getattr(cfg, 'g_res', 0), 'd_features': getattr(cfg, 'd_features', ''),
+          'd_features_width': getattr(cfg, 'd_features_width', 1.0)}
 
 
 def build_generator(cfg) -> keras.Model:
@@ -129,7 +146,9 @@ def build_generator(cfg) -> keras.Model:
 def build_discriminator(cfg) -> keras.Model:
   """The D of a Config (or of a saved config read by _run_config)."""
   return dcgan.build_discriminator(cfg.img_size, cfg.width, norm=getattr(cfg, 'd_norm', 'batch'),
-                                   mbstd=getattr(cfg, 'd_mbstd', 0))
+                                   mbstd=getattr(cfg, 'd_mbstd', 0),
+                                   features=getattr(cfg, 'd_features', ''),
+                                   features_width=getattr(cfg, 'd_features_width', 1.0))
 
 
 def model_dir(cfg: Config) -> str:
@@ -336,9 +355,13 @@ def train(cfg: Config, strategy: Optional[tf.distribute.Strategy] = None) -> str
   Returns:
     The run folder (checkpoints in ckpt/, samples in sample/, TensorBoard in logs/).
   """
+  began = {}  # A resumed run keeps where it began, so that its export records its lineage.
   if cfg.load_model:
     run_dir = resolve_run(cfg, cfg.load_model)
-    ckpt.check_config(ckpt.read_config(run_dir), arch_config(cfg), run_dir)
+    saved = ckpt.read_config(run_dir)
+    ckpt.check_config(saved, arch_config(cfg), run_dir)
+    if saved.get('init_from') and not cfg.init_from:
+      began = {'init_from': saved['init_from']}
   else:
     run_dir = os.path.join(model_dir(cfg), time.strftime('%Y%m%d-%H%M'))
   images, labels = data.load_arrays(cfg.data_dir, cfg.split, cfg.img_size, cfg.seed, cfg.limit)
@@ -353,11 +376,13 @@ def train(cfg: Config, strategy: Optional[tf.distribute.Strategy] = None) -> str
                           **gan.checkpoint_objects())
   if cfg.load_model and not state.restore():
     raise ckpt.CheckpointError(f'no checkpoint to resume in {run_dir!r}')
+  if cfg.d_features and not cfg.load_model:
+    load_d_features(gan, cfg)
   if cfg.init_from and not cfg.load_model:
     warm_start(gan, cfg)
   say = functools.partial(print, flush=True) if chief else lambda *a, **k: None
   if chief:
-    ckpt.write_config(run_dir, {**dataclasses.asdict(cfg), **arch_config(cfg)})
+    ckpt.write_config(run_dir, {**dataclasses.asdict(cfg), **arch_config(cfg), **began})
   step = int(state.step.numpy())
   say(f'{"continue" if step else "start"} training at step {step} of {cfg.iters} in {run_dir} '
       f'({len(images)} images, {distribute.replicas(gan.strategy)} replica(s))')
@@ -408,6 +433,17 @@ def train(cfg: Config, strategy: Optional[tf.distribute.Strategy] = None) -> str
   return run_dir
 
 
+def load_d_features(gan: GAN, cfg: Config) -> None:
+  """Fills a projected D's frozen features from the classifier cfg.d_features_from."""
+  folder = cfg.d_features_from or ckpt.shipped('googlenet')
+  classifier = networks.load(folder, 'googlenet').models['googlenet']
+  try:
+    n = dcgan.copy_features(classifier, gan.discriminator)
+  except ValueError as e:
+    raise ckpt.CheckpointError(f'--d_features_from={folder!r}: {e}') from None
+  print(f'projected D: {n} frozen layers from {folder} ({cfg.d_features})', flush=True)
+
+
 def warm_start(gan: GAN, cfg: Config) -> None:
   """Starts G and D (and G's EMA) from the weights of cfg.init_from.
 
@@ -425,12 +461,18 @@ def warm_start(gan: GAN, cfg: Config) -> None:
   saved = ckpt.read_config(cfg.init_from)
   old_width, old_norm = saved.get('width', 1.0), saved.get('d_norm', 'batch')
   old_mbstd, old_res = saved.get('d_mbstd', 0), saved.get('g_res', 0)
-  # A D of another normalization or mbstd group has other variables: D starts fresh, G is kept.
-  keep_d = old_norm == cfg.d_norm and old_mbstd in (0, cfg.d_mbstd)
-  how = '' if keep_d else (f', D fresh ({cfg.d_norm} norm, mbstd {cfg.d_mbstd} instead of '
-                           f'{old_norm}, {old_mbstd})')
+  old_features = saved.get('d_features', '')
+  # A D of another normalization, mbstd group or features has other variables: D starts
+  # fresh (a projected one with the features load_d_features gave it), G is kept.
+  keep_d = (old_norm == cfg.d_norm and old_mbstd in (0, cfg.d_mbstd) and
+            old_features == cfg.d_features and
+            saved.get('d_features_width', 1.0) == cfg.d_features_width)
+  how = '' if keep_d else (f', D fresh ({cfg.d_features or cfg.d_norm + " norm"}, mbstd '
+                           f'{cfg.d_mbstd} instead of {old_features or old_norm + " norm"}, '
+                           f'{old_mbstd})')
   init = Config(width=old_width, img_size=cfg.img_size, z_dim=cfg.z_dim, d_norm=old_norm,
-                d_mbstd=old_mbstd, g_res=old_res)
+                d_mbstd=old_mbstd, g_res=old_res, d_features=old_features,
+                d_features_width=saved.get('d_features_width', 1.0))
   add_mbstd = keep_d and old_mbstd != cfg.d_mbstd
   if old_width == cfg.width and not add_mbstd and old_res == cfg.g_res:
     g, d = gan.generator, gan.discriminator
@@ -474,7 +516,8 @@ def _run_config(saved: dict) -> Config:
   return Config(width=saved.get('width', 1.0), img_size=saved.get('img_size', 64),
                 z_dim=saved.get('z_dim', 100), ema_decay=saved.get('ema_decay', 0.0),
                 d_norm=saved.get('d_norm', 'batch'), d_mbstd=saved.get('d_mbstd', 0),
-                g_res=saved.get('g_res', 0))
+                g_res=saved.get('g_res', 0), d_features=saved.get('d_features', ''),
+                d_features_width=saved.get('d_features_width', 1.0))
 
 
 def snapshot(gan: GAN, folder: str, conf: dict) -> str:

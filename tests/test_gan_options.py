@@ -341,3 +341,52 @@ def test_residual_g_starts_from_a_plain_export_with_its_function(cropped_dir, tm
     train_gan.train(cfg)
   with pytest.raises(checks_error(), match='g_res'):
     tiny_gan_config(g_res=-1).validate()
+
+
+def test_projected_d_reads_frozen_classifier_features_and_trains_only_its_heads(
+    cropped_dir, tmp_path, tiny_models):
+  from inpaint import dcgan
+  from inpaint import networks
+  from tests.conftest import TINY
+  classifier = networks.load(tiny_models['googlenet'], 'googlenet').models['googlenet']
+  layers = 'conv2_3x3,inception_3b'
+  d = dcgan.build_discriminator(64, TINY, features=layers, features_width=TINY)
+  assert dcgan.copy_features(classifier, d) > 0
+  # The frozen features are the classifier's own activations.
+  x = np.random.default_rng(0).uniform(-1, 1, (4, 64, 64, 3)).astype(np.float32)
+  from googlenet import model as gmodel
+  want = gmodel.feature_model(classifier, ['inception_3b'])(x)['inception_3b']
+  np.testing.assert_allclose(d.get_layer('features')(x)[1], want, atol=1e-5)
+  assert d(x, training=True).shape == (4, 1)
+  trained = {v.path for v in d.trainable_variables}
+  frozen = {v.path for v in d.get_layer('features').weights} | {
+      v.path for v in d.weights if '_ccm' in v.path}
+  assert trained and frozen and not trained & frozen
+  with pytest.raises(ValueError, match='another width'):
+    dcgan.copy_features(classifier, dcgan.build_discriminator(64, TINY, features=layers))
+  with pytest.raises(ValueError, match='at least 4x4'):  # 2x2 at 64 pixels.
+    dcgan.build_discriminator(64, TINY, features='inception_5b', features_width=TINY)
+  # A train step moves the heads and leaves the features (and their BN statistics) alone.
+  options = dict(d_features=layers, d_features_width=TINY, d_features_from=tiny_models['googlenet'])
+  gan = train_gan.GAN(tiny_gan_config(batch_size=4, **options))
+  train_gan.load_d_features(gan, gan.cfg)
+  before = {v.path: v.numpy().copy() for v in gan.discriminator.weights}
+  gan.train_step(tf.constant(x))
+  moved = {v.path for v in gan.discriminator.weights if not np.array_equal(v.numpy(), before[v.path])}
+  assert moved & trained and not moved & frozen  # The heads' weights and BN statistics.
+  # Through a run, its export and a resume with another D.
+  cfg, run, (g, d2, conf) = _warm_start_and_export(cropped_dir, tmp_path, tiny_models, **options)
+  assert conf['d_features'] == layers
+  np.testing.assert_allclose(d2.get_layer('features')(x)[1], want, rtol=2e-2, atol=2e-2)
+  # Resumed, the run still knows where it began, and its export lists that stage.
+  cfg.iters, cfg.load_model, cfg.init_from = 3, run, None
+  train_gan.train(cfg)
+  assert ckpt.read_config(run)['init_from'] == tiny_models['dcgan']
+  train_gan.export(run, str(tmp_path / 'export3'))
+  assert ckpt.read_config(str(tmp_path / 'export3')).get('lineage')
+  cfg.iters, cfg.d_features = 4, ''
+  with pytest.raises(ckpt.CheckpointError, match='d_features'):
+    train_gan.train(cfg)
+  for bad in ({'d_features': 'conv9'}, {'d_features': layers, 'd_norm': 'spectral'}):
+    with pytest.raises(checks_error(), match='d_features'):
+      tiny_gan_config(**bad).validate()

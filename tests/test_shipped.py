@@ -48,3 +48,24 @@ def test_real_val_images_semantic_inpainting_runs(tmp_path):
   assert s['source'] == 'dataset' and len(s['images']) == 4
   assert all(np.isfinite(r['loss']) for r in s['images'])
   assert s['mean_psnr'] > 10
+
+
+PROJECTED = os.path.join(os.path.dirname(train_gan.SHIPPED), 'dcgan_projected')
+
+
+@pytest.mark.skipif(not (HAVE_NET and os.path.exists(os.path.join(PROJECTED, ckpt.WEIGHTS))),
+                    reason='no projected-D generator shipped')
+def test_projected_generator_loads_with_the_classifiers_features_and_all_fit_60_mb():
+  g, d, conf = train_gan.load_gan(PROJECTED)
+  assert conf['d_features'] and conf['ema_used']
+  z = np.random.default_rng(0).uniform(-1, 1, (16, conf['z_dim'])).astype(np.float32)
+  x = g(z, training=False).numpy()
+  assert x.shape == (16, 64, 64, 3) and x.std(axis=0).mean() > 0.1
+  assert d(x, training=False).shape == (16, 1)
+  # D's frozen features are the shipped classifier's (float16 in the export).
+  net = gtrain.load_inference()
+  k = d.get_layer('features').get_layer('conv1_7x7_s2').kernel.numpy()
+  np.testing.assert_allclose(k, net.get_layer('conv1_7x7_s2').kernel.numpy(), atol=1e-3)
+  root = os.path.dirname(train_gan.SHIPPED)
+  total = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(root) for f in fs)
+  assert total <= 60 * MB
