@@ -67,6 +67,9 @@ flags.DEFINE_string('init_from', None, 'Start a new run from the G and D weights
                     'export or run folder (e.g. checkpoints/dcgan); optimizers start fresh.')
 flags.DEFINE_string('export_dir', None, 'Write the lean weights of --load_model (G + D, fp16, '
                     'no optimizer state) to this folder, e.g. checkpoints/dcgan.')
+flags.DEFINE_string('export_d_from', None, 'With --export_dir: take D from this export or run '
+                    '(same width) instead of --load_model, e.g. a pixel D for a G trained '
+                    'against a projected one (inpainting then runs at pixel-D speed).')
 flags.DEFINE_string('channel_order', 'rgb', 'How the training images are stored: rgb, or bgr '
                     'for a copy with red and blue swapped (the shared Stanford Cars copy; see '
                     'README). Saved with the model; pictures written for viewing are true colour.')
@@ -83,11 +86,15 @@ def config_from_flags() -> train_gan.Config:
 def run():
   cfg = config_from_flags()
   strategy = cli.make_strategy(FLAGS.strategy, FLAGS.cpu_devices) if FLAGS.training else None
+  if FLAGS.export_d_from and not FLAGS.export_dir:
+    raise cli.UsageError('--export_d_from is an option of --export_dir')
   if FLAGS.export_dir:
     if not FLAGS.load_model:
       raise cli.UsageError('--export_dir needs --load_model=<run>')
     cli.writable_dir(FLAGS.export_dir, 'export_dir')
-    path = train_gan.export(train_gan.resolve_run(cfg, FLAGS.load_model), FLAGS.export_dir)
+    path = train_gan.export(train_gan.resolve_run(cfg, FLAGS.load_model), FLAGS.export_dir,
+                            d_from=FLAGS.export_d_from and train_gan.resolve_run(
+                                cfg, FLAGS.export_d_from))
     print(f'wrote {path}')
   elif FLAGS.training:
     if not FLAGS.load_model:

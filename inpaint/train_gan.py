@@ -551,16 +551,35 @@ def _lineage(saved: dict):
           prev.get('total_steps', prev.get('step')))
 
 
-def export(run_dir: str, out_dir: str) -> str:
+D_KEYS = ('d_norm', 'd_mbstd', 'd_features', 'd_features_width')
+
+
+def export(run_dir: str, out_dir: str, d_from: Optional[str] = None) -> str:
   """Copies a run's generator (its EMA copy when the run kept one) + discriminator
   into a lean export folder.
 
   float16 when that changes G's and D's outputs by at most ckpt.FP16_RTOL. The
   config records the run's recipe and, for a warm-started run, the stages before
   it (`lineage`) and the steps of all stages together (`total_steps`).
+
+  With d_from (an export or run of the same width), D is that folder's instead of
+  the run's: inpainting uses D only as a prior on G(z) and on the composite, so a G
+  trained against a costly D (e.g. a projected one, which runs the GoogLeNet stem on
+  every inpainting iteration) can ship with a cheap pixel D. The config names it
+  (`d_from`).
   """
   g, d, saved = load_gan(run_dir)  # G is the run's EMA copy when it kept one.
   cfg = _run_config(saved)
+  d_note = None
+  if d_from:
+    _, d, d_saved = load_gan(d_from)
+    if d_saved.get('width', 1.0) != cfg.width:
+      raise ckpt.CheckpointError(f'--export_d_from={d_from!r}: its D has width '
+                                 f'{d_saved.get("width", 1.0):g}, the run {cfg.width:g}')
+    cfg = dataclasses.replace(cfg, **{k: v for k, v in vars(_run_config(d_saved)).items()
+                                      if k in D_KEYS})
+    d_note = {k: d_saved.get(k) for k in ('trained_from', 'step', 'total_steps')}
+    d_note['folder'] = os.path.basename(os.path.normpath(d_from))
   ema_used = cfg.ema_decay > 0
   latest = tf.train.latest_checkpoint(os.path.join(run_dir, 'ckpt'))
   step = int(latest.rsplit('-', 1)[1]) if latest else None
@@ -576,6 +595,8 @@ def export(run_dir: str, out_dir: str) -> str:
     conf['lineage'] = lineage
     if step is not None and isinstance(before, int):
       conf['total_steps'] = step + before
+  if d_note:
+    conf['d_from'] = d_note
   z = dcgan.sample_z(0, 16, cfg.z_dim)
   models = {'generator': g, 'discriminator': d}
   probe = {'generator': z, 'discriminator': g(z, training=False).numpy()}
@@ -583,7 +604,7 @@ def export(run_dir: str, out_dir: str) -> str:
       out_dir, models, conf, probe,
       lambda: {'generator': build_generator(cfg),
                'discriminator': build_discriminator(cfg)})
-  print(f'exported G{" (EMA)" if ema_used else ""} + D as '
+  print(f'exported G{" (EMA)" if ema_used else ""} + D{" of " + d_from if d_from else ""} as '
         f'{check["dtype"]} (largest relative output change in float16: '
         f'{check["max_rel_diff"]:.2e})')
   return os.path.join(out_dir, ckpt.WEIGHTS)

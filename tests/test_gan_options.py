@@ -384,6 +384,22 @@ def test_projected_d_reads_frozen_classifier_features_and_trains_only_its_heads(
   assert ckpt.read_config(run)['init_from'] == tiny_models['dcgan']
   train_gan.export(run, str(tmp_path / 'export3'))
   assert ckpt.read_config(str(tmp_path / 'export3')).get('lineage')
+  # The same G can ship with a pixel D taken from another export (inpainting's prior).
+  train_gan.export(run, str(tmp_path / 'export4'), d_from=tiny_models['dcgan'])
+  g4, d4, conf4 = train_gan.load_gan(str(tmp_path / 'export4'))
+  g3, _, _ = train_gan.load_gan(str(tmp_path / 'export3'))
+  _, d_pixel, _ = train_gan.load_gan(tiny_models['dcgan'])
+  assert conf4['d_features'] == '' and conf4['d_from']['folder'] and conf4.get('lineage')
+  assert not any(layer.name == 'features' for layer in d4.layers)
+  z = np.random.default_rng(1).uniform(-1, 1, (4, 100)).astype(np.float32)
+  np.testing.assert_allclose(g4(z, training=False), g3(z, training=False), atol=1e-6)
+  np.testing.assert_allclose(d4(x, training=False), d_pixel(x, training=False), rtol=2e-2, atol=2e-2)
+  wide = str(tmp_path / 'wide')
+  ckpt.export_weights(wide, {'generator': dcgan.build_generator(100, 64, 2 * TINY),
+                             'discriminator': dcgan.build_discriminator(64, 2 * TINY)},
+                      train_gan.arch_config(train_gan.Config(width=2 * TINY)))
+  with pytest.raises(ckpt.CheckpointError, match='width'):
+    train_gan.export(run, str(tmp_path / 'export5'), d_from=wide)
   cfg.iters, cfg.d_features = 4, ''
   with pytest.raises(ckpt.CheckpointError, match='d_features'):
     train_gan.train(cfg)
