@@ -33,9 +33,6 @@ flags.DEFINE_integer('n_class', 196, 'Number of classes.')
 flags.DEFINE_integer('img_size', 64, 'Input side in pixels.')
 flags.DEFINE_float('width', 1.0, 'Channel width multiplier (1.0 = GoogLeNet).')
 flags.DEFINE_string('save_dir', None, 'Where new runs go (default ./googlenet_runs).')
-flags.DEFINE_string('channel_order', 'rgb', 'How the training images are stored: rgb, or bgr '
-                    'for a copy with red and blue swapped (the shared Stanford Cars copy; see '
-                    'README). Saved with the model; --predict swaps photos into it.')
 flags.DEFINE_list('images', [], 'Image files for --predict.')
 flags.DEFINE_integer('limit', None, 'Use at most this many images (smoke runs).')
 flags.DEFINE_float('label_smoothing', 0.1, 'Label smoothing of the cross-entropy (the '

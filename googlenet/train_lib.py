@@ -54,9 +54,6 @@ class Config:
   mix: str = 'cutmix'  # 'none' | 'mixup' | 'cutmix' (Zhang et al. 2017; Yun et al. 2019).
   mix_alpha: float = 1.0  # Beta(alpha, alpha) of the mixing ratio.
   mix_prob: float = 0.5  # Share of batches that are mixed.
-  # How the training images are stored ('bgr': red and blue swapped, as in the shared copy);
-  # saved with the model so that --predict swaps true-colour photos into it.
-  channel_order: str = 'rgb'
 
   def validate(self) -> None:
     """Raises checks.ConfigError naming the first field with a value it cannot take."""
@@ -70,7 +67,6 @@ class Config:
     checks.choice(self, 'mix', MIXES)
     checks.choice(self, 'split', data.SPLITS)
     checks.choice(self, 'eval_split', data.SPLITS)
-    checks.choice(self, 'channel_order', data.CHANNEL_ORDERS)
 
 
 def arch_config(cfg: Config) -> dict:
@@ -236,7 +232,7 @@ def train(cfg: Config, strategy: Optional[tf.distribute.Strategy] = None) -> str
                           optimizer=trainer.optimizer, rng=trainer.rng)
   if cfg.load:
     saved = ckpt.read_config(run_dir)
-    ckpt.check_config(saved, arch_config(cfg), run_dir)
+    ckpt.check_resumable(saved, arch_config(cfg), run_dir)
     if not state.restore():
       raise ckpt.CheckpointError(f'no checkpoint to resume in {run_dir!r}')
   if chief:
@@ -288,7 +284,7 @@ def export(model: keras.Model, cfg: Config, folder: str) -> str:
       layer.set_weights(src[layer.name].get_weights())
   x = np.random.default_rng(0).uniform(-1, 1, (8, cfg.img_size, cfg.img_size, 3)).astype(np.float32)
   check = ckpt.export_checked(folder, {'googlenet': inference},
-                              {**arch_config(cfg), 'channel_order': cfg.channel_order},
+                              arch_config(cfg),
                               {'googlenet': x}, lambda: {'googlenet': build_inference(cfg)})
   print(f'exported GoogLeNet as {check["dtype"]} (largest relative logit change in float16: '
         f'{check["max_rel_diff"]:.2e})', flush=True)
@@ -305,8 +301,7 @@ def _saved_config(folder: str) -> Config:
   saved = ckpt.read_config(folder)
   return dataclasses.replace(Config(), width=saved.get('width', 1.0),
                              img_size=saved.get('img_size', 64),
-                             n_class=saved.get('n_class', data.NUM_CLASSES),
-                             channel_order=data.channel_order(saved))
+                             n_class=saved.get('n_class', data.NUM_CLASSES))
 
 
 def build_inference(cfg: Config) -> keras.Model:
@@ -343,17 +338,15 @@ def evaluate(cfg: Config) -> Tuple[float, float, int]:
 
 
 def predict(cfg: Config, paths: Sequence[str]):
-  """Returns [(path, class index, probability)] for image files (true colour: swapped
-  into the network's channel order)."""
+  """Returns [(path, class index, probability)] for image files."""
   net = load_inference(cfg.load)
-  order = data.channel_order(ckpt.read_config(cfg.load or SHIPPED))
   size = net.input_shape[1]
   rows, imgs = [], []
   for p in paths:
     img = data.load_image(p, size)
     if img is not None:
       rows.append(p)
-      imgs.append(data.swap_channels(img, order))
+      imgs.append(img)
   if not imgs:
     raise data.DataError('none of the given images could be read')
   probs = tf.nn.softmax(predict_logits(net, np.stack(imgs))).numpy()

@@ -105,6 +105,17 @@ def check_config(saved: Mapping, wanted: Mapping, folder: str) -> None:
     raise CheckpointError(f'checkpoint {folder!r} does not fit: ' + '; '.join(diffs))
 
 
+def check_resumable(saved: Mapping, wanted: Mapping, folder: str) -> None:
+  """check_config for a training run to resume; also refuses a run trained on images
+  stored with red and blue swapped (channel_order 'bgr'), which true-colour data would
+  continue on other colours. Its exports load (networks.load converts them)."""
+  if saved.get('channel_order', 'rgb') != 'rgb':
+    raise CheckpointError(f'{folder!r} was trained on images with red and blue swapped; '
+                          'it cannot resume on true-colour data: export it and start a new '
+                          'run from the export (--init_from)')
+  check_config(saved, wanted, folder)
+
+
 def _var_key(model_name: str, var) -> str:
   return f'{model_name}/{var.path}'
 

@@ -34,9 +34,6 @@ LAYOUTS = ('cropped', 'published', 'tfds', 'folder')
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.gif', '.tif', '.tiff', '.webp')
 VAL_FRACTION = 0.1
 NUM_CLASSES = 196
-# How a model's images hold their colours: 'rgb', or 'bgr' when it was trained on a copy of
-# the data stored with red and blue swapped (the shared Stanford Cars copy is; see README).
-CHANNEL_ORDERS = ('rgb', 'bgr')
 
 
 class DataError(ValueError):
@@ -69,28 +66,6 @@ def open_rgb(path: str) -> Image.Image:
   with Image.open(path) as im:
     im = ImageOps.exif_transpose(im)
     return mgen.to_8bit(im).convert('RGB')
-
-
-def channel_order(config: dict) -> str:
-  """The channel order of a saved model config ('rgb' when it does not say)."""
-  order = config.get('channel_order') or 'rgb'
-  if order not in CHANNEL_ORDERS:
-    raise DataError(f'channel_order={order!r} in a model config; expected one of '
-                    f'{", ".join(CHANNEL_ORDERS)}')
-  return order
-
-
-def swap_channels(images, order: str):
-  """Images [..., 3] between true colour (RGB) and a model's channel `order`.
-
-  The swap of red and blue is its own inverse: the same call converts back. Any
-  dtype; 'rgb' returns the input unchanged (None stays None).
-  """
-  if images is None or order == 'rgb':
-    return images
-  if isinstance(images, np.ndarray):  # Contiguous, as PIL and tf.constant want.
-    return np.ascontiguousarray(images[..., ::-1])
-  return images[..., ::-1]
 
 
 def detect_layout(data_dir: str) -> str:
@@ -130,16 +105,6 @@ def _mat_annotations(path: str) -> List[dict]:
       row[f] = str(v[0]) if f == 'fname' else int(np.asarray(v).ravel()[0])
     out.append(row)
   return out
-
-
-def class_names(data_dir: Optional[str] = None) -> Optional[List[str]]:
-  """The 196 class names of devkit/cars_meta.mat (label i is names[i]), or None when the
-  folder has no devkit."""
-  path = os.path.join(resolve_data_dir(data_dir), 'devkit', 'cars_meta.mat')
-  if not os.path.exists(path):
-    return None
-  import scipy.io  # Imported here: only the devkit layouts need it.
-  return [str(np.asarray(n).ravel()[0]) for n in scipy.io.loadmat(path)['class_names'][0]]
 
 
 def _devkit_records(image_dir: str, annos_path: str, crop: bool) -> List[Record]:

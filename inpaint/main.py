@@ -70,9 +70,6 @@ flags.DEFINE_string('export_dir', None, 'Write the lean weights of --load_model 
 flags.DEFINE_string('export_d_from', None, 'With --export_dir: take D from this export or run '
                     '(same width) instead of --load_model, e.g. a pixel D for a G trained '
                     'against a projected one (inpainting then runs at pixel-D speed).')
-flags.DEFINE_string('channel_order', 'rgb', 'How the training images are stored: rgb, or bgr '
-                    'for a copy with red and blue swapped (the shared Stanford Cars copy; see '
-                    'README). Saved with the model; pictures written for viewing are true colour.')
 flags.DEFINE_float('max_minutes', 0.0, 'Stop with a checkpoint and a snapshot after this many '
                    'minutes of this invocation (0 = no limit); resume with --load_model.')
 cli.define_strategy_flags()

@@ -17,6 +17,10 @@ from inpaint import dcgan
 
 KINDS = ('dcgan', 'googlenet')
 _ARCH = {'dcgan': 'dcgan', 'googlenet_bn': 'googlenet'}
+# The layers that touch an image's colour channels: the first convolution of D, of the
+# GoogLeNet and of the projected D's GoogLeNet stem (kernel [k, k, 3, C]: axis 2 is the
+# input colour) and G's last layer (Conv2DTranspose kernel [k, k, 3, C], bias [3]).
+_COLOUR_LAYERS = ('h0_conv2d', 'conv1_7x7_s2', 'h4_deconv2d')
 
 
 class Loaded(NamedTuple):
@@ -29,6 +33,29 @@ class Loaded(NamedTuple):
 def arch(config: dict) -> dict:
   """The architecture keys of a saved config (what must match for weights to load)."""
   return {k: config[k] for k in ckpt.ARCH_KEYS if k in config}
+
+
+def _all_layers(model: keras.Model):
+  """Every layer of a model, nested models' layers included (the projected D's GoogLeNet)."""
+  for layer in model.layers:
+    yield layer
+    if isinstance(layer, keras.Model):
+      yield from _all_layers(layer)
+
+
+def _to_true_colour(models: Dict[str, keras.Model]) -> None:
+  """Makes networks trained on images stored with red and blue swapped (a config with
+  channel_order 'bgr', as older exports have) read and write true colour, exactly: the
+  swap is a permutation of the colour axis of the layers in _COLOUR_LAYERS."""
+  for model in models.values():
+    for layer in _all_layers(model):
+      if layer.name in _COLOUR_LAYERS:
+        for v in layer.weights:
+          name = v.path.rsplit('/', 1)[-1]
+          if name == 'kernel':
+            v.assign(v.numpy()[:, :, ::-1])
+          elif name == 'bias' and layer.name == _COLOUR_LAYERS[-1]:
+            v.assign(v.numpy()[::-1])
 
 
 def load(folder: Optional[str] = None, kind: Optional[str] = None) -> Loaded:
@@ -61,12 +88,22 @@ def load(folder: Optional[str] = None, kind: Optional[str] = None) -> Loaded:
     # A training run that kept an EMA of G samples from it (exports already hold it).
     g_key = 'generator_ema' if config.get('ema_decay', 0.0) > 0 and not is_export else 'generator'
     ckpt.restore_models(folder, arch(config), **{g_key: g, 'discriminator': d})
-    return Loaded({'generator': g, 'discriminator': d}, config)
+    return _loaded({'generator': g, 'discriminator': d}, config)
   n_class, size, width = config.get('n_class', 196), config.get('img_size', 64), config.get('width', 1.0)
   if is_export:
     net = gmodel.build_googlenet(n_class, size, width, aux=False)
     ckpt.import_weights(folder, {'googlenet': net}, arch(config))
-    return Loaded({'googlenet': net}, config)
+    return _loaded({'googlenet': net}, config)
   full = gmodel.build_googlenet(n_class, size, width, aux=True)
   ckpt.restore_models(folder, arch(config), model=full)
-  return Loaded({'googlenet': gmodel.inference_model(full)}, config)
+  return _loaded({'googlenet': gmodel.inference_model(full)}, config)
+
+
+def _loaded(models: Dict[str, keras.Model], config: dict) -> Loaded:
+  """Loaded(models, config), converted to true colour when the config says 'bgr'."""
+  order = config.pop('channel_order', 'rgb')
+  if order not in ('rgb', 'bgr'):
+    raise ckpt.CheckpointError(f'channel_order={order!r} in a model config; expected rgb or bgr')
+  if order == 'bgr':
+    _to_true_colour(models)
+  return Loaded(models, config)

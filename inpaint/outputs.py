@@ -22,11 +22,9 @@ def _json_safe(v):
   return v
 
 
-def preview(path: str, y, m, composite, channel_order: str = 'rgb') -> None:
+def preview(path: str, y, m, composite) -> None:
   """The grid of the current best results (masked | current | original), written while
-  the optimization runs so that a first picture exists within a minute; in true colour
-  (y and composite are in the models' channel_order)."""
-  y, composite = (data.swap_channels(a, channel_order) for a in (y, composite))
+  the optimization runs so that a first picture exists within a minute."""
   masked = m[..., None] * y + (1 - m[..., None]) * 1.0
   imgs.save_rows(path, [masked, composite, y], headers=('masked', 'current', 'original'))
 
@@ -39,14 +37,11 @@ def score(result: np.ndarray, y: np.ndarray, m: np.ndarray) -> List[dict]:
 
 
 def write_outputs(out_dir: str, tag: str, y, m, g, result, originals_known: bool,
-                  extra: dict, loss_terms: dict, losses, start_index: int = 0,
-                  channel_order: str = 'rgb') -> dict:
+                  extra: dict, loss_terms: dict, losses, start_index: int = 0) -> dict:
   """PNGs per image, a grid (masked | result | original) and a JSON of losses and metrics.
 
-  y, g and result are in the models' channel_order; the PNGs are written in true colour
-  (the errors do not depend on the order).
+  y, g, result: [N, S, S, 3] in [-1, 1]; m: [N, S, S], 1 = known.
   """
-  y, g, result = (data.swap_channels(a, channel_order) for a in (y, g, result))
   os.makedirs(out_dir, exist_ok=True)
   masked = m[..., None] * y + (1 - m[..., None]) * 1.0  # Holes shown white.
   per_image = []

@@ -172,15 +172,12 @@ def inpaint_photos(rc: runlib.RunConfig, log=print, overwrite: bool = False,
   if not todo:
     return done
   models = runlib.load_models(rc, strategy)
-  # Photos are true colour; the networks work in their training data's channel order
-  # (bgr for the shipped ones), so each photo goes in swapped and comes out swapped back.
-  order = runlib.channel_order(rc, models)
   s = rc.img_size
   results, n_read, t0 = list(done), 0, time.time()
   for b in range(0, len(todo), rc.sample_batch):
     batch = []
     for path, mask_path in todo[b:b + rc.sample_batch]:
-      photo = data.swap_channels(_read_photo(path), order)
+      photo = _read_photo(path)
       if photo is None:
         continue
       mask_full = photo_mask(mask_path, photo.shape[1], photo.shape[0], log)
@@ -196,9 +193,8 @@ def inpaint_photos(rc: runlib.RunConfig, log=print, overwrite: bool = False,
       outputs.write_outputs(out_dir, name, y[i:i + 1], m[i:i + 1], out['g'][i:i + 1],
                     out['result'][i:i + 1], False,
                     {'method': rc.engine.method, 'source': path, 'seconds': out['seconds']},
-                    {k: v[i:i + 1] for k, v in out['terms'].items()}, out['loss'][i:i + 1],
-                    channel_order=order)
-      full = data.swap_channels(paste_back(photo, out['result'][i], mask_full), order)
+                    {k: v[i:i + 1] for k, v in out['terms'].items()}, out['loss'][i:i + 1])
+      full = paste_back(photo, out['result'][i], mask_full)
       results.append(imgs.save_png(target(path), full))
       h, w = mask_full.shape
       log(f'{path}: {w}x{h}, hole {100 * (1 - mask_full.mean()):.1f}% -> {target(path)}')

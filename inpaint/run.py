@@ -83,7 +83,6 @@ class Models:
   def __init__(self, rc: RunConfig, need_gan=True, need_classifier=True, strategy=None):
     self.strategy = strategy
     self.generator = self.discriminator = self.classifier = None
-    self.channel_order = 'rgb'  # The order the networks' images are in (data.swap_channels).
     if need_gan:
       folder = train_gan.resolve_run(train_gan.Config(dataset=rc.dataset), rc.load_model)
       if rc.load_model is None and not train_gan.shipped_available():
@@ -91,7 +90,6 @@ class Models:
                                    'pass --load_model=<run> (train one with '
                                    'python -m inpaint.main --training)')
       self.generator, self.discriminator, saved = train_gan.load_gan(folder)
-      self.channel_order = data.channel_order(saved)
       if saved.get('z_dim', rc.z_dim) != rc.z_dim:
         raise ckpt.CheckpointError(f'--z_dim={rc.z_dim} but the DCGAN in {folder!r} has '
                                    f'z_dim={saved.get("z_dim")}')
@@ -181,20 +179,6 @@ def inpaint_batch(rc: RunConfig, models: Optional[Models], y, m, writer=None, lo
   return out
 
 
-def channel_order(rc: RunConfig, models: Optional[Models] = None) -> str:
-  """The channel order the job's images are in: its DCGAN's (from the loaded models, else
-  from the config of --load_model or the shipped export, without loading weights), so
-  that the classical methods write their pictures as the learned ones do; 'rgb' when no
-  DCGAN is there."""
-  if models is not None and models.generator is not None:
-    return models.channel_order
-  try:
-    folder = train_gan.resolve_run(train_gan.Config(dataset=rc.dataset), rc.load_model)
-    return data.channel_order(ckpt.read_config(folder))
-  except ckpt.CheckpointError:
-    return 'rgb'
-
-
 def load_models(rc: RunConfig, strategy=None) -> Optional[Models]:
   if rc.engine.method in NO_GAN_METHODS:
     return None
@@ -211,8 +195,7 @@ def dataset_tries(rc: RunConfig, log=print, strategy=None, writer=None,
     on_chunk: optional fn(t, y, m, current_result), called every print_freq iterations.
 
   Yields:
-    {'try', 'y' [N, S, S, 3], 'm' [N, S, S], 'out' (inpaint_batch's dict), 'real',
-    'channel_order' (of y and out's images: the DCGAN's, see channel_order)}.
+    {'try', 'y' [N, S, S, 3], 'm' [N, S, S], 'out' (inpaint_batch's dict), 'real'}.
   """
   models = load_models(rc, strategy)
   n = rc.num_try * rc.sample_batch
@@ -222,13 +205,12 @@ def dataset_tries(rc: RunConfig, log=print, strategy=None, writer=None,
       models = Models(rc, need_gan=True, need_classifier=False, strategy=strategy)
     y_all = generated_images(models.generator, n, rc.z_dim, rc.seed)
   m_all = mgen.make_masks(rc.mask_type, n, rc.img_size, rc.seed)
-  order = channel_order(rc, models)
   for t in range(rc.num_try):
     sl = slice(t * rc.sample_batch, (t + 1) * rc.sample_batch)
     y, m = y_all[sl], m_all[sl]
     chunk = on_chunk and (lambda cur, t=t, y=y, m=m: on_chunk(t, y, m, cur))
     out = inpaint_batch(rc, models, y, m, writer if t == 0 else None, log, on_chunk=chunk)
-    yield {'try': t, 'y': y, 'm': m, 'out': out, 'real': real, 'channel_order': order}
+    yield {'try': t, 'y': y, 'm': m, 'out': out, 'real': real}
 
 
 def write_try(rc: RunConfig, tr: dict, log=print) -> dict:
@@ -249,8 +231,7 @@ def write_try(rc: RunConfig, tr: dict, log=print) -> dict:
                         'split': rc.split, 'seed': rc.seed}}
   s = outputs.write_outputs(rc.out_dir(), f'try{t:02d}', y, tr['m'], out['g'], out['result'],
                             True, extra, out['terms'], out['loss'],
-                            start_index=t * rc.sample_batch,
-                            channel_order=tr.get('channel_order', 'rgb'))
+                            start_index=t * rc.sample_batch)
   label = '' if tr['real'] else ' (GENERATED cars: "original" is G(z), not a photo)'
   metrics_line = ' '.join(f'{k}={s[f"mean_{k}"]:.4g}' for k in ('psnr', 'psnr_hole', 'ssim')
                           if s.get(f'mean_{k}') is not None)
@@ -272,10 +253,8 @@ def inpaint_dataset(rc: RunConfig, log=print, strategy=None) -> List[dict]:
   optimizes = rc.engine.method not in NO_GAN_METHODS
   writer = tf.summary.create_file_writer(os.path.join(out_dir, 'logs')) if optimizes else None
 
-  order = channel_order(rc)
-
   def preview(t, y, m, cur):
-    outputs.preview(os.path.join(out_dir, f'try{t:02d}_grid.png'), y, m, cur['composite'], order)
+    outputs.preview(os.path.join(out_dir, f'try{t:02d}_grid.png'), y, m, cur['composite'])
 
   return [write_try(rc, tr, log)
           for tr in dataset_tries(rc, log, strategy, writer, preview)]
@@ -291,7 +270,7 @@ def reconstruct_layer(rc: RunConfig, log=print) -> str:
                            log=log)
   out_dir = rc.out_dir()
   path = imgs.save_rows(os.path.join(out_dir, 'reconstruct_grid.png'),
-                        [data.swap_channels(a, models.channel_order) for a in (y, out['g'])])
+                        [y, out['g']])
   with open(os.path.join(out_dir, 'reconstruct.json'), 'w') as f:
     json.dump({'layer': rc.reconstruct, 'source': 'dataset' if real else 'generated',
                'feature_error': [float(v) for v in out['loss']],

@@ -82,11 +82,6 @@ class Config:
   # Stop with a checkpoint after this many minutes of this invocation (0 = no limit), so that
   # a run planned for a session ends, saved, before the session does.
   max_minutes: float = 0.0
-  # How the training images are stored: 'bgr' for a copy with red and blue swapped (the
-  # shared Stanford Cars copy). Training uses them as stored; the order is saved with the
-  # model, so that own photos (true colour) are swapped into it and every picture written
-  # for viewing (sample grids, inpainting outputs) is swapped back to true colour.
-  channel_order: str = 'rgb'
 
   def validate(self) -> None:
     """Raises checks.ConfigError naming the first field with a value it cannot take."""
@@ -115,7 +110,6 @@ class Config:
       raise checks.ConfigError('d_mbstd', self.d_mbstd, 'must be >= 0 (0 = off)')
     if self.g_res < 0:
       raise checks.ConfigError('g_res', self.g_res, 'must be >= 0 (0 = off)')
-    checks.choice(self, 'channel_order', data.CHANNEL_ORDERS)
     if self.d_features:
       try:
         dcgan.feature_layers(self.d_features)
@@ -359,7 +353,7 @@ def train(cfg: Config, strategy: Optional[tf.distribute.Strategy] = None) -> str
   if cfg.load_model:
     run_dir = resolve_run(cfg, cfg.load_model)
     saved = ckpt.read_config(run_dir)
-    ckpt.check_config(saved, arch_config(cfg), run_dir)
+    ckpt.check_resumable(saved, arch_config(cfg), run_dir)
     if saved.get('init_from') and not cfg.init_from:
       began = {'init_from': saved['init_from']}
   else:
@@ -418,13 +412,12 @@ def train(cfg: Config, strategy: Optional[tf.distribute.Strategy] = None) -> str
       t0, printed = time.time(), step
     if chief and (step % cfg.sample_freq == 0 or last):
       imgs.save_grid(os.path.join(run_dir, 'sample', f'sample_{step}.png'),
-                     data.swap_channels(gan.sample(fixed_z).numpy(), cfg.channel_order))
+                     gan.sample(fixed_z).numpy())
     if step % cfg.save_freq == 0 or last:
       save()
       if chief:
         snapshot(gan, os.path.join(run_dir, 'snapshots', f'{step:07d}'),
-                 {**arch_config(cfg), 'step': step, 'seconds': float(seconds.numpy()),
-                  'channel_order': cfg.channel_order})
+                 {**arch_config(cfg), 'step': step, 'seconds': float(seconds.numpy())})
     if out_of_time:
       say(f'stopped at step {step} after --max_minutes={cfg.max_minutes:g}; '
           f'resume with --load_model={run_dir}')
@@ -585,7 +578,6 @@ def export(run_dir: str, out_dir: str, d_from: Optional[str] = None) -> str:
   step = int(latest.rsplit('-', 1)[1]) if latest else None
   conf = {**arch_config(cfg), 'step': step, 'trained_from': os.path.basename(run_dir),
           'batch_size': saved.get('batch_size'), 'ema_used': ema_used,
-          'channel_order': data.channel_order(saved),
           'recipe': {k: saved.get(k) for k in ('diffaug', 'ema_decay', 'learning_rate',
                                                'd_learning_rate', 'compute_dtype', 'split',
                                                'mode_seeking', 'consistency',
@@ -646,7 +638,7 @@ def sample(cfg: Config, n_grids: int = 1) -> str:
     x = gen(z).numpy()
     times.append(time.time() - t)
     path = imgs.save_grid(os.path.join(out_dir, f'sample_{i}.png'),
-                          data.swap_channels(x, data.channel_order(saved)))
+                          x)
     print(f'wrote {path}')
   print(f'average generation time: {1000 * np.mean(times) / cfg.sample_batch:.3f} ms per image '
         f'({1000 * np.mean(times):.1f} ms per batch of {cfg.sample_batch})', flush=True)

@@ -244,15 +244,12 @@ def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: in
     other = _rows_against(against, groups, keys, log)
     with open(os.path.join(out, f'paired_against{suffix}.md'), 'w') as f:
       f.write(tables.paired_markdown(tables.paired(groups, 'against', base_groups=other)))
-  # The figures are in true colour, as every picture written (data.swap_channels).
-  order = runlib.channel_order(runlib.RunConfig(load_model=load_model))
   for mask in mask_types:
     y, m, _ = inputs[mask]
     shown = [l for l in FIGURE_ROWS if (l, mask) in results]
     k = min(figure_rows, num)
     masked = m[:k, ..., None] * y[:k] + (1 - m[:k, ..., None])
-    cols = [data.swap_channels(c, order) for c in
-            [masked] + [results[(l, mask)][:k] for l in shown] + [y[:k]]]
+    cols = [masked] + [results[(l, mask)][:k] for l in shown] + [y[:k]]
     imgs.save_rows(os.path.join(out, f'figure{suffix}_{mask}.png'), cols,
                    headers=['masked'] + shown + ['original'], max_rows=max(1, (k + 1) // 2))
   with open(os.path.join(out, f'settings{suffix}.json'), 'w') as f:

@@ -193,38 +193,6 @@ def test_paired_differences_are_image_by_image():
   assert rows[1]['psnr_hole'] == pytest.approx(-d.mean())
 
 
-def test_body_colours_and_the_channel_order_verdict():
-  from metrics import colours
-  cars = np.zeros((4, 16, 16, 3), np.uint8)
-  cars[0, 4:12, 2:14] = (200, 20, 30)   # a red body
-  cars[1, 4:12, 2:14] = (220, 200, 30)  # a yellow one
-  cars[2] = 128                         # a grey one
-  cars[3, 4:12, 2:14] = (20, 60, 200)   # a blue one
-  assert colours.body_colours(cars) == ['red', 'orange/yellow', 'grey', 'violet-blue']
-  # Red and blue swapped: red becomes violet-blue, yellow becomes cyan; grey stays grey.
-  assert colours.body_colours(cars[..., ::-1]) == ['violet-blue', 'cyan/azure', 'grey', 'red']
-  import collections
-  swapped = collections.Counter({'violet-blue': 60, 'red': 3})
-  assert colours.verdict(swapped).startswith('looks SWAPPED')
-  assert colours.verdict(collections.Counter({'violet-blue': 3, 'red': 60})).startswith('looks as')
-  assert colours.verdict(collections.Counter({'violet-blue': 30, 'red': 25})).startswith('undecided')
-  assert colours.verdict(collections.Counter({'red': 5})).startswith('undecided')
-
-
-def test_colour_report_counts_by_make_from_the_devkit_names(cropped_dir):
-  from inpaint import data
-  from metrics import colours
-  names = data.class_names(cropped_dir)
-  assert names == ['Car 0', 'Car 1', 'Car 2']
-  images, labels = data.load_arrays(cropped_dir, 'all')
-  lines = colours.report(images, labels, names, makes=['Car 1', 'Nothing'])
-  assert lines[0].startswith(f'dominant body colour of {len(images)} images')
-  assert lines[1].startswith('undecided')  # Too few coloured cars to tell.
-  assert lines[2].startswith(f'Car 1: {int(np.sum(labels == 1))} images')
-  assert lines[3] == 'Nothing: 0 images'
-  assert data.class_names(os.path.dirname(cropped_dir)) is None  # No devkit there.
-
-
 def test_blurred_keeps_zero_sigma_and_smooths():
   rng = np.random.default_rng(0)
   images = rng.integers(0, 256, (3, 16, 16, 3), dtype=np.uint8)

@@ -3,7 +3,6 @@
 import glob
 import json
 import os
-import shutil
 
 import numpy as np
 import pytest
@@ -90,39 +89,6 @@ def test_own_photo_keeps_every_pixel_outside_hole(tiny_models, tmp_path):
   full_hole = mg.mask_from_png(str(tmp_path / 'mask.png'), (410, 300)) < 0.5
   assert np.array_equal(got[~full_hole], photo[~full_hole])
   assert not np.array_equal(got[full_hole], photo[full_hole])
-
-
-def test_bgr_model_gets_photos_swapped_and_writes_true_colour(tiny_models, tmp_path):
-  """A DCGAN trained on images stored with red and blue swapped (channel_order bgr in its
-  config): a photo goes in swapped and its result comes back in true colour."""
-  bgr = tmp_path / 'dcgan_bgr'
-  shutil.copytree(tiny_models['dcgan'], bgr)
-  with open(bgr / 'config.json') as f:
-    conf = json.load(f)
-  with open(bgr / 'config.json', 'w') as f:
-    json.dump({**conf, 'channel_order': 'bgr'}, f)
-  photo = np.random.default_rng(3).integers(0, 256, (40, 56, 3), dtype=np.uint8)
-  Image.fromarray(photo).save(tmp_path / 'p.png')
-  Image.fromarray(np.ascontiguousarray(photo[..., ::-1])).save(tmp_path / 'q.png')
-  hole = np.zeros((40, 56), np.uint8)
-  hole[10:30, 20:44] = 255
-  Image.fromarray(hole).save(tmp_path / 'm.png')
-  rc = _rc(tiny_models, tmp_path, image=str(tmp_path / 'p.png'), mask=str(tmp_path / 'm.png'),
-           engine={'method': 'yeh'})
-  [a] = photolib.inpaint_photos(rc, log=lambda s: None)
-  rc.image, rc.load_model = str(tmp_path / 'q.png'), str(bgr)
-  rc.output_dir = str(tmp_path / 'out_bgr')
-  [b] = photolib.inpaint_photos(rc, log=lambda s: None)
-  a, b = (np.asarray(Image.open(p), np.int16) for p in (a, b))
-  # The bgr model saw q swapped, i.e. the photo p: the same job, written swapped back.
-  assert np.abs(b - a[..., ::-1]).max() <= 1
-  keep = hole == 0
-  assert np.array_equal(b[keep], photo[..., ::-1][keep]) and np.abs(b - a).max() > 10
-  assert runlib.channel_order(rc) == 'bgr' and runlib.data.swap_channels(None, 'bgr') is None
-  # The small per-photo grid is in true colour too: its known half is q's.
-  small = np.asarray(Image.open(glob.glob(str(tmp_path / 'out_bgr' / 'q_img0000_masked.png'))[0]))
-  q_small = np.asarray(Image.fromarray(photo[..., ::-1].copy()).resize((64, 64), Image.BICUBIC))
-  assert np.abs(small[:5, :5].astype(int) - q_small[:5, :5]).max() <= 1
 
 
 def test_own_photo_bad_inputs(tiny_models, tmp_path):

@@ -69,3 +69,32 @@ def test_projected_generator_loads_with_the_classifiers_features_and_all_fit_60_
   root = os.path.dirname(train_gan.SHIPPED)
   total = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(root) for f in fs)
   assert total <= 60 * MB
+
+
+@pytest.mark.skipif(not (HAVE_GAN and HAVE_DATA), reason='needs the shipped DCGAN and data')
+def test_a_val_car_fills_the_same_through_the_dataset_and_as_an_own_photo(tmp_path):
+  """True colour end to end: the dataset's images and a user's photo of the same car go
+  into the shipped models the same way and come out with the same fill."""
+  from PIL import Image
+  from inpaint import data
+  from inpaint import photos
+  from masks import generate as mgen
+  rc = runlib.RunConfig(engine=engine.Config(method='yeh', iters=30, print_freq=30),
+                        mask_type='left', subset='report')
+  y, real = runlib.pick_images(rc, 3, log=lambda s: None)
+  assert real
+  m = mgen.make_masks('left', 3, 64, 0)
+  models = runlib.load_models(rc)
+  z0 = np.repeat(models.inpainter(rc.engine).initial_z(1), 3, axis=0)  # As for photos.
+  fill = runlib.inpaint_batch(rc, models, y, m, log=lambda s: None, z0=z0)['g']
+  (tmp_path / 'photos').mkdir()
+  (tmp_path / 'masks').mkdir()
+  for i in range(3):  # White = fill.
+    Image.fromarray(data.to_uint8(y[i])).save(tmp_path / 'photos' / f'car{i}.png')
+    Image.fromarray(((1 - m[i]) * 255).astype(np.uint8)).save(tmp_path / 'masks' / f'car{i}.png')
+  rc.image, rc.mask = str(tmp_path / 'photos'), str(tmp_path / 'masks')
+  rc.output_dir = str(tmp_path / 'out')
+  photos.inpaint_photos(rc, log=lambda s: None)
+  for i in range(3):
+    got = np.asarray(Image.open(tmp_path / 'out' / f'car{i}_img0000_gz.png'), np.int16)
+    assert np.abs(got - data.to_uint8(fill[i])).max() <= 1

@@ -52,7 +52,7 @@ def test_gan_train_resume_and_export(cropped_dir, tmp_path, capsys):
   out = str(tmp_path / 'export')
   train_gan.export(run, out)
   g2, d2, conf = train_gan.load_gan(out)
-  assert conf['arch'] == 'dcgan' and conf['channel_order'] == 'rgb'
+  assert conf['arch'] == 'dcgan' and 'channel_order' not in conf  # True colour.
   got = g2(z, training=False).numpy()
   assert np.abs(got - ref).max() < 0.05 and not np.array_equal(got, np.zeros_like(got))
   assert 'lineage' not in conf and 'total_steps' not in conf  # From scratch.
@@ -156,7 +156,8 @@ def test_sampling_writes_grid_and_timing(tiny_models, tmp_path, capsys):
   out_dir = train_gan.sample(cfg)
   assert os.path.exists(os.path.join(out_dir, 'sample_0.png'))
   assert 'average generation time' in capsys.readouterr().out
-  # A DCGAN that says it learned red/blue-swapped images: the grid is swapped back.
+  # An older export made for red/blue-swapped images loads converted: its grid is in
+  # true colour, i.e. the stored weights' grid swapped back.
   bgr = tmp_path / 'bgr'
   shutil.copytree(tiny_models['dcgan'], bgr)
   conf = ckpt.read_config(str(bgr))
@@ -174,8 +175,8 @@ def test_predict_skips_unreadable(tiny_models, cropped_dir, tmp_path):
   rows = gtrain.predict(cfg, paths)
   assert [r[0] for r in rows] == [paths[0], paths[2]]  # The corrupt file is skipped.
   assert all(0 <= c < 196 and 0 < p <= 1 for _, c, p in rows)
-  # A GoogLeNet trained on red/blue-swapped images (channel_order bgr) gets the photos
-  # swapped: the swapped files give the original files' answers.
+  # An older export made for red/blue-swapped images (channel_order bgr) loads converted:
+  # on swapped files it answers what the stored weights answer on the original files.
   bgr = tmp_path / 'bgr'
   shutil.copytree(tiny_models['googlenet'], bgr)
   ckpt.write_config(str(bgr), {**ckpt.read_config(str(bgr)), 'channel_order': 'bgr'})
