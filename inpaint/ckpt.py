@@ -33,6 +33,28 @@ def shipped(name: str) -> str:
 WEIGHTS = 'weights.npz'
 
 
+def gan_runs(output_root: str = '.', dataset: str = 'cars') -> str:
+  """<output_root>/<dataset>/model: where DCGAN training runs go, as in the original."""
+  return os.path.join(output_root, dataset, 'model')
+
+
+def resolve_gan(name: Optional[str], dataset: str = 'cars', output_root: str = '.') -> str:
+  """A --load_model value -> a DCGAN folder: None = the shipped one; else a path, or a
+  run name under gan_runs().
+
+  Raises:
+    CheckpointError: neither exists.
+  """
+  if name is None:
+    return shipped('dcgan')
+  runs = gan_runs(output_root, dataset)
+  for cand in (name, os.path.join(runs, name)):
+    if os.path.isdir(cand):
+      return cand
+  raise CheckpointError(f'--load_model={name!r}: no such run (looked in {name!r} and '
+                        f'{os.path.join(runs, name)!r})')
+
+
 def fingerprint(folder: str) -> str:
   """A short content hash of a model folder's weights (exported weights.npz, or the newest
   training checkpoint), so that cached results can tell two models apart that share a path."""
@@ -48,7 +70,7 @@ def fingerprint(folder: str) -> str:
       digest.update(block)
   return digest.hexdigest()[:16]
 # Config keys that decide the architecture; a mismatch makes weights unloadable.
-ARCH_KEYS = ('arch', 'width', 'img_size', 'z_dim', 'n_class', 'd_norm', 'd_mbstd', 'g_res',
+ARCH_KEYS = ('arch', 'width', 'img_size', 'z_dim', 'n_class', 'd_norm',
               'd_features', 'd_features_width')
 # Relative error allowed on any model output after the float16 round trip.
 FP16_RTOL = 2e-2

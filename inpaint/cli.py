@@ -103,6 +103,29 @@ def define_strategy_flags():
                        f'to try --strategy=mirrored without GPUs (default ${distribute.CPU_DEVICES_ENV}).')
 
 
+def define_gpu_flag():
+  """--gpu_index, the seed's flag: which GPU the job runs on."""
+  from absl import flags  # pylint: disable=import-outside-toplevel
+  flags.DEFINE_integer('gpu_index', 0, 'The GPU to run on (0 = the first); on a machine '
+                       'without a GPU, 0 runs on the CPU.')
+
+
+def select_gpu(index: int) -> None:
+  """Makes GPU `index` the only visible one (before any TensorFlow work); without GPUs,
+  index 0 means the CPU.
+
+  Raises:
+    UsageError: no such GPU.
+  """
+  import tensorflow as tf  # pylint: disable=import-outside-toplevel
+  gpus = tf.config.list_physical_devices('GPU')
+  if not gpus and index == 0:
+    return
+  if not 0 <= index < len(gpus):
+    raise UsageError(f'--gpu_index={index}: this machine has {len(gpus)} GPU(s)')
+  tf.config.set_visible_devices(gpus[index], 'GPU')
+
+
 def make_strategy(name: str, cpu_devices: int = 0):
   """distribute.make with flag errors as UsageError; call before any TensorFlow work."""
   require_choice('strategy', name, distribute.STRATEGIES)

@@ -35,7 +35,7 @@ def _widths(channels, width):
 
 
 def build_generator(z_dim: int = 100, img_size: int = 64, width: float = 1.0,
-                    channels: int = 3, res: int = 0) -> keras.Model:
+                    channels: int = 3) -> keras.Model:
   """z [B, z_dim] in [-1, 1] -> image [B, img_size, img_size, channels] in [-1, 1].
 
   Args:
@@ -43,14 +43,9 @@ def build_generator(z_dim: int = 100, img_size: int = 64, width: float = 1.0,
     img_size: output side; must be a multiple of 16 (four stride-2 upsamplings).
     width: multiplier on the original channel counts (1.0 = original).
     channels: image channels.
-    res: residual blocks after each of h1-h3 (0 = the seed's G). Each adds
-      conv3x3-BN-ReLU-conv3x3, times a scalar gate (Gate) that starts at zero, to its
-      input ('h<i>_res<j>_*' layers), so a new block starts as the identity (deepen).
   """
   if img_size % 16:
     raise ValueError(f'img_size must be a multiple of 16, got {img_size}')
-  if res < 0:
-    raise ValueError(f'res must be >= 0, got {res}')
   c = _widths(GEN_CHANNELS, width)
   s = img_size // 16
   z = keras.Input((z_dim,), name='latent_vector')
@@ -63,95 +58,28 @@ def build_generator(z_dim: int = 100, img_size: int = 64, width: float = 1.0,
     h = layers.BatchNormalization(momentum=BN_MOMENTUM, epsilon=BN_EPSILON,
                                   name=f'h{i}_batchnorm')(h)
     h = layers.ReLU(name=f'h{i}_relu')(h)
-    for j in range(res):
-      h = _res_block(h, f'h{i}_res{j}')
   h = layers.Conv2DTranspose(channels, 3, strides=2, padding='same', name='h4_deconv2d')(h)
   out = layers.Activation('tanh', name='output')(h)
   return keras.Model(z, out, name='generator')
 
 
-class Gate(layers.Layer):
-  """x -> alpha * x with one trainable scalar alpha, starting at 0 (ReZero).
-
-  Bachlechner et al., arXiv 2003.04887: a residual branch behind a zero gate starts
-  as the identity, and Adam moves the one scalar by at most about its learning rate
-  per step, so the branch grows in gradually. (A zero-initialised last conv instead
-  moved all its weights at that rate at once: warm-started at Adam 2e-4, that G
-  collapsed within 250 steps.)
-  """
-
-  def build(self, input_shape):
-    self.alpha = self.add_weight(shape=(), initializer='zeros', name='alpha')
-
-  def call(self, x):
-    return x * tf.cast(self.alpha, x.dtype)
-
-
-def _res_block(h, name: str):
-  """h + alpha * conv(relu(bn(conv(h)))), same shape; alpha starts at 0 (identity)."""
-  c = h.shape[-1]
-  r = layers.Conv2D(c, 3, padding='same', name=f'{name}_conv1')(h)
-  r = layers.BatchNormalization(momentum=BN_MOMENTUM, epsilon=BN_EPSILON,
-                                name=f'{name}_batchnorm')(r)
-  r = layers.ReLU(name=f'{name}_relu')(r)
-  r = layers.Conv2D(c, 3, padding='same', name=f'{name}_conv2')(r)
-  r = Gate(name=f'{name}_gate')(r)
-  return layers.Add(name=f'{name}_add')([h, r])
-
-
 D_NORMS = ('batch', 'spectral')
 
 
-class MinibatchStddev(layers.Layer):
-  """[B, H, W, C] -> [B, H, W, C + 1]: appends how much the batch varies, as one channel.
-
-  Karras et al.'s minibatch standard deviation (ProGAN, arXiv 1710.10196, section 3):
-  the batch is split into groups of `group_size` images (image i in group i mod B/g);
-  each group's per-feature standard deviation, averaged over features and positions,
-  fills the new channel of its images. A generator whose images vary less than real
-  ones then gives D a feature to tell them apart by. A batch that group_size does not
-  divide is one group. Computed in float32 whatever the compute dtype.
-  """
-
-  def __init__(self, group_size: int = 4, **kwargs):
-    super().__init__(**kwargs)
-    if group_size < 1:
-      raise ValueError(f'group_size must be >= 1, got {group_size}')
-    self.group_size = group_size
-
-  def call(self, x):
-    shape = tf.shape(x)
-    b = shape[0]
-    g = tf.where(b % self.group_size == 0, self.group_size, b)
-    y = tf.reshape(tf.cast(x, tf.float32), tf.concat([[g, b // g], shape[1:]], 0))
-    y = tf.sqrt(tf.reduce_mean(tf.square(y - tf.reduce_mean(y, 0)), 0) + 1e-8)
-    y = tf.reduce_mean(y, axis=[1, 2, 3], keepdims=True)  # [B / g, 1, 1, 1]
-    y = tf.tile(y, tf.stack([g, shape[1], shape[2], 1]))
-    return tf.concat([x, tf.cast(y, x.dtype)], -1)
-
-  def compute_output_shape(self, input_shape):
-    return tuple(input_shape[:-1]) + (input_shape[-1] + 1,)
-
-  def get_config(self):
-    return {**super().get_config(), 'group_size': self.group_size}
-
-
 def build_discriminator(img_size: int = 64, width: float = 1.0,
-                        channels: int = 3, norm: str = 'batch', mbstd: int = 0,
+                        channels: int = 3, norm: str = 'batch',
                         features: str = '', features_width: float = 1.0) -> keras.Model:
   """image [B, img_size, img_size, channels] in [-1, 1] -> logit [B, 1].
 
   features: '' (the seed's pixel D) or comma-separated GoogLeNet layers: then the
   projected D of build_projected_discriminator, its GoogLeNet at features_width (norm
-  and mbstd do not apply).
+  does not apply).
 
   norm: 'batch', the seed's D (batch norm after h1-h3); or 'spectral', SN-DCGAN's D
   (Miyato et al., arXiv 1802.05957): every conv and the linear layer divided by its
   largest singular value (keras.layers.SpectralNormalization, one power iteration per
   training call) and no batch norm, so D is 1-Lipschitz per layer and its logit of an
   image does not depend on the rest of the batch.
-  mbstd: 0 (the seed's) or a group size: a MinibatchStddev channel ('h3_mbstd') after h3,
-  read by the linear layer.
   """
   if features:
     return build_projected_discriminator(img_size, width, feature_layers(features),
@@ -178,8 +106,6 @@ def build_discriminator(img_size: int = 64, width: float = 1.0,
       h = layers.BatchNormalization(momentum=BN_MOMENTUM, epsilon=BN_EPSILON,
                                     name=f'h{i}_batchnorm')(h)
     h = layers.LeakyReLU(0.2, name=f'h{i}_lrelu')(h)
-  if mbstd:
-    h = MinibatchStddev(mbstd, name='h3_mbstd')(h)
   h = layers.Flatten(name='h3_flatten')(h)
   logit = weighted(layers.Dense(1, name='h4_linear'))(h)
   return keras.Model(x, logit, name='discriminator')
@@ -327,10 +253,6 @@ def widen(narrow: keras.Model, wide: keras.Model, rng, noise: float = 0.05) -> i
     # Repeating channels changes a kernel's largest singular value, so no copy computes
     # the same function once re-normalized.
     raise ValueError('a spectrally normalized D cannot be widened')
-  if any(isinstance(lay, MinibatchStddev) for lay in narrow.layers + wide.layers):
-    raise ValueError('a D with a minibatch-stddev channel cannot be widened')
-  if any(isinstance(lay, Gate) for lay in narrow.layers + wide.layers):
-    raise ValueError('a G with residual blocks cannot be widened')
   factors = set()
   for lay in narrow.layers:
     for i, target in enumerate(wide.get_layer(lay.name).weights):
@@ -352,38 +274,3 @@ def widen(narrow: keras.Model, wide: keras.Model, rng, noise: float = 0.05) -> i
           x = np.concatenate([x / k + e for e in eps], axis=axis)
       target.assign(x.reshape(target.shape).astype(target.dtype))
   return factors.pop() if factors else 1
-
-
-def add_mbstd(plain: keras.Model, with_mbstd: keras.Model) -> None:
-  """Copies a D without the minibatch-stddev channel into one with it, same function.
-
-  Every weight is copied; the linear layer's weights on the new channel are zero, so
-  the logits are unchanged until training gives them a use.
-  """
-  for lay in plain.layers:
-    if not lay.weights:
-      continue
-    new = with_mbstd.get_layer(lay.name)
-    ws = [w.numpy() for w in lay.weights]
-    if lay.name == 'h4_linear':  # kernel [s*s*c, 1] -> [s*s*(c+1), 1], zero rows for c+1.
-      c = plain.get_layer('h3_flatten').input.shape[-1]
-      k = ws[0].reshape(-1, c, ws[0].shape[-1])
-      ws[0] = np.concatenate([k, np.zeros_like(k[:, :1])], 1).reshape(-1, ws[0].shape[-1])
-    for v, w in zip(new.weights, ws):
-      v.assign(w)
-
-
-def deepen(shallow: keras.Model, deep: keras.Model) -> None:
-  """Copies a G into one with more residual blocks (build_generator res=), same function.
-
-  Every layer of `shallow` is copied into the layer of `deep` of the same name; the
-  blocks only `deep` has keep their zero gate, so they add nothing until training
-  opens it, while their convs and batch norm are freshly initialised.
-  """
-  names = {lay.name for lay in deep.layers}
-  missing = [lay.name for lay in shallow.layers if lay.weights and lay.name not in names]
-  if missing:
-    raise ValueError(f'cannot deepen: {", ".join(missing)} not in the deeper G')
-  for lay in shallow.layers:
-    for v, w in zip(deep.get_layer(lay.name).weights, lay.weights):
-      v.assign(w)

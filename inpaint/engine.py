@@ -45,6 +45,16 @@ OPTIMIZERS = ('nesterov', 'adam')
 TERMS = ('context', 'prior', 'inpainting', 'semantic', 'categorical')
 Z_INITS = ('uniform', 'normal')
 SEMANTIC_INPUTS = ('composite', 'masked')
+# How the restarts of an image make its fill: the lowest-loss one, or the per-pixel mean or
+# median of the fill_k lowest-loss ones' G(z) (an ensemble: combine()).
+FILLS = ('best', 'mean', 'median')
+# Optimization steps per image (restarts x iterations) when iters is unset: the seed's 1,500.
+ITER_BUDGET = 1500
+# Each method's restarts and fill when unset: yeh is Yeh et al. as published (one run).
+METHOD_DEFAULTS = {'semantic': {'restarts': 1, 'fill': 'best'},
+                   'yeh': {'restarts': 1, 'fill': 'best'}}
+# inpaint() results indexed [restart, image, ...].
+_RESTART_KEYS = ('g_restarts', 'loss_restarts')
 _EPS = 1e-8
 
 
@@ -56,7 +66,7 @@ SEED = {
     'layer': 'inception_4b', 'layer_2': 'inception_3b', 'iters': 1500, 'restarts': 1,
     'nsize': 7, 'use_weighted_mask': True, 'z_init': 'normal', 'lr_decay': 0.95,
     'lr_decay_every': 100, 'semantic_input': 'composite', 'sem_known_frac': 0.0,
-    'early_stop_tol': 0.0, 'early_stop_patience': 0,
+    'early_stop_tol': 0.0, 'early_stop_patience': 0, 'fill': 'best', 'fill_k': 0,
 }
 
 
@@ -79,10 +89,12 @@ class Config:
   lambda_cat: float = 0.0
   layer: str = 'inception_4b'
   layer_2: str = 'inception_3b'
-  iters: int = 1500
+  iters: Optional[int] = None  # None: ITER_BUDGET // restarts.
   print_freq: int = 100
   optimizer: str = 'nesterov'
-  restarts: int = 1
+  restarts: Optional[int] = None  # Latent codes per image; None: METHOD_DEFAULTS.
+  fill: Optional[str] = None  # FILLS: how the restarts make the fill; None: METHOD_DEFAULTS.
+  fill_k: int = 0  # The lowest-loss restarts a mean or median fill uses (0 = all).
   nsize: Optional[int] = None  # Context window; None: 7 for yeh (as published), 63 for semantic.
   lr_decay: float = 0.95
   lr_decay_every: int = 100
@@ -103,6 +115,16 @@ class Config:
     if self.nsize is not None:
       return self.nsize
     return 7 if self.method == 'yeh' else 63
+
+  def resolved(self) -> 'Config':
+    """A copy with every unset (None) setting at its method's default: nsize, early
+    stopping, restarts, fill (METHOD_DEFAULTS), iters (ITER_BUDGET // restarts)."""
+    own = METHOD_DEFAULTS.get(self.method, {'restarts': 1, 'fill': 'best'})
+    restarts = self.restarts if self.restarts is not None else own['restarts']
+    return dataclasses.replace(
+        self, nsize=self.context_window(), early_stop_patience=self.patience(),
+        restarts=restarts, fill=self.fill if self.fill is not None else own['fill'],
+        iters=self.iters if self.iters is not None else max(1, ITER_BUDGET // restarts))
 
   def patience(self) -> int:
     """early_stop_patience, or the method's own default when unset (0 = never stop)."""
@@ -125,14 +147,50 @@ class Config:
                            ('layer_2', gmodel.ENDPOINTS), ('z_init', Z_INITS),
                            ('semantic_input', SEMANTIC_INPUTS)):
       checks.choice(self, field, choices)
-    checks.positive(self, 'iters', 'print_freq', 'restarts', 'lr_decay_every', 'learning_rate')
+    if self.fill is not None:
+      checks.choice(self, 'fill', FILLS)
+    for field in ('iters', 'restarts'):
+      if getattr(self, field) is not None:
+        checks.positive(self, field)
+    checks.positive(self, 'print_freq', 'lr_decay_every', 'learning_rate')
     if self.nsize is not None:
       checks.positive(self, 'nsize')
     checks.non_negative(self, 'lamb', 'lambda_inp', 'lambda_sem', 'lambda_cat', 'momentum',
-                        'early_stop_tol')
+                        'early_stop_tol', 'fill_k')
     if self.early_stop_patience is not None:
       checks.non_negative(self, 'early_stop_patience')
     checks.within(self, 'sem_known_frac', 0.0, 1.0)
+
+
+def combine(g_restarts: np.ndarray, losses: np.ndarray, m: np.ndarray, fill: str = 'best',
+            k: int = 0):
+  """An image's fill from its restarts, and where they disagree.
+
+  Args:
+    g_restarts: [R, N, S, S, 3] in [-1, 1], G(z) of every restart of every image.
+    losses: [R, N]; a non-finite loss ranks last.
+    m: [N, S, S] or [N, S, S, 1], 1 = known.
+    fill: 'best' (the lowest-loss restart), 'mean' or 'median' (per pixel, over the k
+      lowest-loss restarts; k = 0 or k >= R: all).
+    k: see fill.
+
+  Returns:
+    (fill [N, S, S, 3], spread [N, S, S]): spread is the standard deviation over all
+    restarts, averaged over the colour channels, inside the hole (0 where known).
+  """
+  if fill not in FILLS:
+    raise ValueError(f'fill={fill!r}; choose one of {", ".join(FILLS)}')
+  r, n = losses.shape
+  order = np.argsort(np.where(np.isfinite(losses), losses, np.inf), axis=0, kind='stable')
+  ranked = np.take_along_axis(g_restarts, order[..., None, None, None], axis=0)
+  if fill == 'best':
+    out = ranked[0]
+  else:
+    top = ranked[:k if 0 < k < r else r]
+    out = top.mean(0) if fill == 'mean' else np.median(top, axis=0)
+  hole = 1.0 - np.reshape(m, (n,) + g_restarts.shape[2:4])
+  spread = g_restarts.std(axis=0).mean(axis=-1) * hole
+  return out.astype(np.float32), spread.astype(np.float32)
 
 
 def weighted_mask(mask: tf.Tensor, nsize: int = 7, weighted: bool = True) -> tf.Tensor:
@@ -372,7 +430,7 @@ class Inpainter:
     cfg.validate()
     if cfg.method in ('biharmonic', 'exemplar'):
       raise ValueError(f'the {cfg.method} method needs no Inpainter; use baseline.fill')
-    self.cfg = cfg
+    cfg = self.cfg = cfg.resolved()
     self.strategy = strategy or tf.distribute.get_strategy()
     self.replicas = distribute.replicas(self.strategy)
     if self.replicas > 1 and cfg.jit_compile:
@@ -500,10 +558,13 @@ class Inpainter:
         result ({'g', 'composite', 'iters'}), e.g. to write a preview.
 
     Returns:
-      dict with 'z' [N, z_dim], 'g' = G(z) [N, S, S, 3], 'composite' (M y + (1-M) G),
-      'loss' [N], 'terms' {term: [N]}, 'seconds', 'iters' (loop iterations run),
-      'iters_used' [N] (iterations the kept restart moved), 'clip_frac' [N] (share of
-      z's coordinates on the [-1, 1] bound), 'nan' (bool [N]).
+      dict with 'g' [N, S, S, 3] in [-1, 1] (the fill: G(z) of the best restart, or the
+      ensemble of cfg.fill, see combine()), 'spread' [N, S, S] (combine()), 'composite'
+      (M y + (1-M) g), 'g_restarts' [R, N, S, S, 3] and 'loss_restarts' [R, N] (every
+      restart's best G(z) and loss); of the lowest-loss restart: 'z' [N, z_dim], 'loss'
+      [N], 'terms' {term: [N]}, 'iters_used' [N] (iterations it moved), 'clip_frac' [N]
+      (share of z's coordinates on the [-1, 1] bound); 'seconds', 'iters' (loop
+      iterations run), 'nan' (bool [N]: every restart's loss was NaN).
     """
     cfg = self.cfg
     y = tf.convert_to_tensor(y, tf.float32)
@@ -556,7 +617,10 @@ class Inpainter:
     """The result for a batch with nothing to fill: the input is the answer."""
     n = int(y.shape[0])
     zeros = np.zeros(n, np.float32)
+    r = self.cfg.restarts
     return {'z': z0, 'g': y.numpy(), 'composite': y.numpy(), 'loss': zeros,
+            'spread': np.zeros(y.shape[:3], np.float32),
+            'g_restarts': np.repeat(y.numpy()[None], r, 0), 'loss_restarts': np.zeros((r, n)),
             'terms': {k: zeros for k in self.keys}, 'seconds': 0.0, 'iters': 0,
             'iters_used': np.zeros(n, np.int32), 'clip_frac': zeros, 'nan': np.zeros(n, bool)}
 
@@ -585,34 +649,42 @@ class Inpainter:
                                 'inpaint/sec_per_iter': sec_per_iter})
 
   def _best(self, st: LoopState, y, m, z0, t0, done, quiet=False) -> dict:
-    """The best restart per image, as inpaint() returns it."""
+    """Every restart's best G(z), the fill they make (cfg.fill) and the lowest-loss
+    restart's details, as inpaint() returns them."""
     n, r = int(y.shape[0]), self.cfg.restarts
-    losses = tf.reshape(st.best_loss, [r, n])
-    pick = tf.argmin(tf.where(tf.math.is_finite(losses), losses, np.inf), axis=0,
-                     output_type=tf.int32)
-    rows = pick * n + tf.range(n)
-    z_best = tf.gather(st.best_z, rows)
-    nan = ~np.isfinite(tf.gather(st.best_loss, rows).numpy())
-    if nan.any():
-      if not quiet:
-        logging.warning('%d image(s) had a NaN loss from the start; their result is G(z0)',
-                        int(nan.sum()))
-      z_best = tf.where(nan[:, None], tf.gather(z0, rows), z_best)
-    g = _f32(self.generator(z_best, training=False))
-    terms = tf.gather(st.best_terms, rows).numpy()
-    zb = z_best.numpy()
-    return {'z': zb, 'g': g.numpy(), 'composite': (m * y + (1 - m) * g).numpy(),
-            'loss': tf.gather(st.best_loss, rows).numpy(),
+    loss_all = st.best_loss.numpy()
+    nan = ~np.isfinite(loss_all)
+    # A row whose loss was NaN from the start never improved: its result is G(z0).
+    z_all = np.where(nan[:, None], z0, st.best_z.numpy())
+    g_all = _f32(self.generator(z_all, training=False)).numpy().reshape((r, n) + tuple(y.shape[1:]))
+    losses = loss_all.reshape(r, n)
+    g, spread = combine(g_all, losses, m.numpy(), self.cfg.fill, self.cfg.fill_k)
+    pick = np.argmin(np.where(np.isfinite(losses), losses, np.inf), axis=0)
+    rows = pick * n + np.arange(n)
+    nan_img = nan.reshape(r, n).all(axis=0)
+    if nan_img.any() and not quiet:
+      logging.warning('%d image(s) had a NaN loss from the start; their result is G(z0)',
+                      int(nan_img.sum()))
+    terms = st.best_terms.numpy()[rows]
+    zb = z_all[rows]
+    return {'z': zb, 'g': g, 'spread': spread, 'composite': (m * y + (1 - m) * g).numpy(),
+            'g_restarts': g_all, 'loss_restarts': losses,
+            'loss': loss_all[rows],
             'terms': {k: terms[:, i] for i, k in enumerate(self.keys)},
             'seconds': time.time() - t0, 'iters': done,
-            'iters_used': tf.gather(st.used, rows).numpy(),
-            'clip_frac': np.mean(np.abs(zb) >= 1.0 - 1e-6, axis=1), 'nan': nan}
+            'iters_used': st.used.numpy()[rows],
+            'clip_frac': np.mean(np.abs(zb) >= 1.0 - 1e-6, axis=1), 'nan': nan_img}
 
 
 def _first(result: dict, n: int) -> dict:
   """The first n images of an inpaint() result (drops padding rows)."""
-  return {k: (_first(v, n) if isinstance(v, dict) else
-              v[:n] if isinstance(v, np.ndarray) and v.ndim else v) for k, v in result.items()}
+  def cut(k, v):
+    if isinstance(v, dict):
+      return _first(v, n)
+    if not (isinstance(v, np.ndarray) and v.ndim):
+      return v
+    return v[:, :n] if k in _RESTART_KEYS else v[:n]
+  return {k: cut(k, v) for k, v in result.items()}
 
 
 def reconstruct(generator: keras.Model, classifier: keras.Model, layer: str,

@@ -16,7 +16,6 @@ from masks import generate as mgen
 FLAGS = flags.FLAGS
 # Flag defaults come from the engine's config: one place for every default.
 _D = engine.Config()
-flags.DEFINE_integer('gpu_index', 0, 'Kept for compatibility; this port runs on CPU or the default device.')
 flags.DEFINE_string('dataset', 'cars', 'Dataset name; outputs go to <dataset>/inpaint/<mask_type>/.')
 flags.DEFINE_string('classifier', 'googlenet', 'Classifier of the semantic losses (googlenet).')
 flags.DEFINE_float('learning_rate', _D.learning_rate, 'Learning rate of the latent optimization.')
@@ -30,6 +29,8 @@ flags.DEFINE_string('layer_2', _D.layer_2, 'Second GoogLeNet layer of the semant
 flags.DEFINE_float('lambda_cat', _D.lambda_cat, 'Weight of the categorical (symmetric KL) loss.')
 flags.DEFINE_float('lambda_inp', _D.lambda_inp, 'Weight of the inpainting loss (D on the composite).')
 flags.DEFINE_string('mask_type', 'center', f'One of {", ".join(mgen.MASK_TYPES)}.')
+flags.DEFINE_float('random_missing', mgen.RANDOM_MISSING, 'Share of pixels the random mask '
+                   'drops (the seed: 0.7; Yeh et al.: 0.8).')
 flags.DEFINE_integer('img_size', 64, 'Image side in pixels.')
 flags.DEFINE_integer('iters', _D.iters, 'Optimization iterations.')
 flags.DEFINE_integer('num_try', 1, 'Number of batches to inpaint.')
@@ -44,7 +45,12 @@ flags.DEFINE_string('split', 'val', 'Which images to inpaint: train | val | all.
 flags.DEFINE_string('output_dir', None, 'Output folder (default <dataset>/inpaint/<mask_type>/).')
 flags.DEFINE_string('method', _D.method, f'One of {", ".join(engine.METHODS)}.')
 flags.DEFINE_string('optimizer', _D.optimizer, f'One of {", ".join(engine.OPTIMIZERS)}.')
-flags.DEFINE_integer('restarts', _D.restarts, 'Latent codes optimized per image (best one kept).')
+flags.DEFINE_integer('restarts', _D.restarts, 'Latent codes optimized per image, all in one batch.')
+flags.DEFINE_string('fill', _D.fill, f'How the restarts make the fill: {", ".join(engine.FILLS)} '
+                    '(best: the lowest-loss restart; mean / median: per pixel over the --fill_k '
+                    'lowest-loss restarts). With several restarts a spread map is written.')
+flags.DEFINE_integer('fill_k', _D.fill_k, 'Restarts a mean or median fill uses, lowest loss '
+                     'first (0 = all).')
 flags.DEFINE_string('classifier_dir', None, 'GoogLeNet run or export folder (default: the '
                     'shipped checkpoints/googlenet).')
 flags.DEFINE_string('image', None, 'Own photo (file or folder) to inpaint; needs --mask.')
@@ -73,6 +79,7 @@ flags.DEFINE_integer('early_stop_patience', _D.early_stop_patience, 'Stop an ima
                      'iterations without progress (0 = run all --iters; default: 100 for semantic, '
                      '0 for yeh).')
 cli.define_strategy_flags()
+cli.define_gpu_flag()
 
 
 def config_from_flags() -> runlib.RunConfig:
@@ -81,6 +88,7 @@ def config_from_flags() -> runlib.RunConfig:
 
 
 def run():
+  cli.select_gpu(FLAGS.gpu_index)
   rc = config_from_flags()
   strategy = cli.make_strategy(FLAGS.strategy, FLAGS.cpu_devices)
   cli.writable_dir(rc.out_dir(), 'output_dir')

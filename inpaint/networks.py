@@ -21,6 +21,9 @@ _ARCH = {'dcgan': 'dcgan', 'googlenet_bn': 'googlenet'}
 # GoogLeNet and of the projected D's GoogLeNet stem (kernel [k, k, 3, C]: axis 2 is the
 # input colour) and G's last layer (Conv2DTranspose kernel [k, k, 3, C], bias [3]).
 _COLOUR_LAYERS = ('h0_conv2d', 'conv1_7x7_s2', 'h4_deconv2d')
+# Architecture options of older DCGAN exports that measured no gain and were removed
+# (docs/training.md); an export using one cannot be built.
+RETIRED = ('g_res', 'd_mbstd')
 
 
 class Loaded(NamedTuple):
@@ -80,9 +83,12 @@ def load(folder: Optional[str] = None, kind: Optional[str] = None) -> Loaded:
   is_export = os.path.exists(os.path.join(folder, ckpt.WEIGHTS))
   if found == 'dcgan':
     z_dim, size, width = config.get('z_dim', 100), config.get('img_size', 64), config.get('width', 1.0)
-    g = dcgan.build_generator(z_dim, size, width, res=config.get('g_res', 0))
+    retired = [k for k in RETIRED if config.get(k)]
+    if retired:
+      raise ckpt.CheckpointError(f'{folder!r} was built with {", ".join(retired)}, an option '
+                                 'this version no longer has')
+    g = dcgan.build_generator(z_dim, size, width)
     d = dcgan.build_discriminator(size, width, norm=config.get('d_norm', 'batch'),
-                                 mbstd=config.get('d_mbstd', 0),
                                  features=config.get('d_features', ''),
                                  features_width=config.get('d_features_width', 1.0))
     # A training run that kept an EMA of G samples from it (exports already hold it).

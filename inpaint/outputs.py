@@ -7,7 +7,7 @@ separate step that scores them and writes them to disk.
 import json
 import math
 import os
-from typing import List
+from typing import List, Optional
 
 import numpy as np
 
@@ -29,6 +29,17 @@ def preview(path: str, y, m, composite) -> None:
   imgs.save_rows(path, [masked, composite, y], headers=('masked', 'current', 'original'))
 
 
+# The spread (restarts' standard deviation, images in [-1, 1]) drawn white in a spread map.
+SPREAD_WHITE = 0.5
+
+
+def spread_image(spread: np.ndarray) -> np.ndarray:
+  """Spread maps [..., H, W] (engine.combine) -> grey images [..., H, W, 3] in [-1, 1]:
+  black = the restarts agree (and every known pixel), white = a spread of SPREAD_WHITE."""
+  grey = np.clip(np.asarray(spread, np.float32) / SPREAD_WHITE, 0, 1) * 2 - 1
+  return np.repeat(grey[..., None], 3, axis=-1)
+
+
 def score(result: np.ndarray, y: np.ndarray, m: np.ndarray) -> List[dict]:
   """Per-image errors (metrics.errors) of results [N, S, S, 3] in [-1, 1] against y,
   on the 8-bit images that are written to disk."""
@@ -37,10 +48,13 @@ def score(result: np.ndarray, y: np.ndarray, m: np.ndarray) -> List[dict]:
 
 
 def write_outputs(out_dir: str, tag: str, y, m, g, result, originals_known: bool,
-                  extra: dict, loss_terms: dict, losses, start_index: int = 0) -> dict:
-  """PNGs per image, a grid (masked | result | original) and a JSON of losses and metrics.
+                  extra: dict, loss_terms: dict, losses, start_index: int = 0,
+                  spread: Optional[np.ndarray] = None) -> dict:
+  """PNGs per image, a grid (masked | result | [spread |] original) and a JSON of losses
+  and metrics.
 
-  y, g, result: [N, S, S, 3] in [-1, 1]; m: [N, S, S], 1 = known.
+  y, g, result: [N, S, S, 3] in [-1, 1]; m: [N, S, S], 1 = known; spread: optional
+  [N, S, S] (engine.combine), written as *_spread.png (spread_image).
   """
   os.makedirs(out_dir, exist_ok=True)
   masked = m[..., None] * y + (1 - m[..., None]) * 1.0  # Holes shown white.
@@ -50,6 +64,8 @@ def write_outputs(out_dir: str, tag: str, y, m, g, result, originals_known: bool
     imgs.save_png(os.path.join(out_dir, f'{name}_masked.png'), masked[i])
     imgs.save_png(os.path.join(out_dir, f'{name}_gz.png'), g[i])
     imgs.save_png(os.path.join(out_dir, f'{name}_result.png'), result[i])
+    if spread is not None:
+      imgs.save_png(os.path.join(out_dir, f'{name}_spread.png'), spread_image(spread[i]))
     row = {'name': name, 'loss': _json_safe(float(losses[i])),
            **{k: _json_safe(float(v[i])) for k, v in loss_terms.items()}}
     if originals_known:
@@ -58,9 +74,11 @@ def write_outputs(out_dir: str, tag: str, y, m, g, result, originals_known: bool
                   errors.image_errors(data.to_uint8(result[i]), data.to_uint8(y[i]),
                                       m[i]).items()})
     per_image.append(row)
-  cols = [masked, result] + ([y] if originals_known else [])
-  grid_path = imgs.save_rows(os.path.join(out_dir, f'{tag}_grid.png'), cols,
-                             headers=('masked', 'result', 'original')[:len(cols)])
+  cols = [masked, result] + ([spread_image(spread)] if spread is not None else [])
+  heads = ['masked', 'result'] + (['spread'] if spread is not None else [])
+  if originals_known:
+    cols, heads = cols + [y], heads + ['original']
+  grid_path = imgs.save_rows(os.path.join(out_dir, f'{tag}_grid.png'), cols, headers=heads)
   summary = {**extra, 'images': per_image, 'grid': os.path.basename(grid_path)}
   if originals_known:
     for k in errors.NAMES:

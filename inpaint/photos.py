@@ -136,7 +136,7 @@ def _photo_z0(rc: runlib.RunConfig, models: Optional[runlib.Models], n: int) -> 
   if models is None:
     return None
   inp = models.inpainter(rc.engine)
-  per_photo = inp.initial_z(rc.engine.restarts)
+  per_photo = inp.initial_z(inp.cfg.restarts)
   return np.repeat(per_photo, n, axis=0)
 
 
@@ -188,15 +188,21 @@ def inpaint_photos(rc: runlib.RunConfig, log=print, overwrite: bool = False,
     y = np.stack([x[3] for x in batch])
     m = np.stack([x[4] for x in batch])
     out = runlib.inpaint_batch(rc, models, y, m, log=log, z0=_photo_z0(rc, models, len(batch)))
+    spread = runlib.spread_of(rc, out)
     for i, (path, photo, mask_full, _, _) in enumerate(batch):
       name = os.path.splitext(os.path.basename(path))[0]
       outputs.write_outputs(out_dir, name, y[i:i + 1], m[i:i + 1], out['g'][i:i + 1],
                     out['result'][i:i + 1], False,
                     {'method': rc.engine.method, 'source': path, 'seconds': out['seconds']},
-                    {k: v[i:i + 1] for k, v in out['terms'].items()}, out['loss'][i:i + 1])
+                    {k: v[i:i + 1] for k, v in out['terms'].items()}, out['loss'][i:i + 1],
+                    spread=None if spread is None else spread[i:i + 1])
       full = paste_back(photo, out['result'][i], mask_full)
       results.append(imgs.save_png(target(path), full))
       h, w = mask_full.shape
+      if spread is not None:  # At the photo's size, inside its hole.
+        big = _resize(spread[i], (w, h), Image.BILINEAR) * (1.0 - mask_full)
+        imgs.save_png(target(path).replace('_inpainted.png', '_spread.png'),
+                      outputs.spread_image(big))
       log(f'{path}: {w}x{h}, hole {100 * (1 - mask_full.mean()):.1f}% -> {target(path)}')
     left = len(todo) - n_read
     eta = (time.time() - t0) / n_read * left

@@ -10,7 +10,6 @@ import numpy as np
 import tensorflow as tf
 
 from googlenet import model as gmodel
-from googlenet import train_lib as gtrain
 from inpaint import baseline
 from inpaint import blend
 from inpaint import checks
@@ -19,8 +18,8 @@ from inpaint import data
 from inpaint import dcgan
 from inpaint import engine as engine_lib
 from inpaint import images as imgs
+from inpaint import networks
 from inpaint import outputs
-from inpaint import train_gan
 from masks import generate as mgen
 
 
@@ -51,6 +50,7 @@ class RunConfig:
   seed: int = 0
   label: Optional[str] = None  # Names the run in tables (default: the method).
   subset: Optional[str] = None  # 'tune' | 'report': a disjoint half of the split (data.subset_indices).
+  random_missing: float = mgen.RANDOM_MISSING  # Share of pixels the random mask drops.
   source: str = 'auto'  # 'auto': the data when found, else generated cars; 'generated'.
 
   def validate(self) -> None:
@@ -60,6 +60,8 @@ class RunConfig:
     checks.choice(self, 'split', data.SPLITS)
     checks.choice(self, 'classifier', ('googlenet',))
     checks.positive(self, 'img_size', 'num_try', 'sample_batch', 'z_dim', 'n_class')
+    if not 0 < self.random_missing < 1:
+      raise checks.ConfigError('random_missing', self.random_missing, 'must be in (0, 1)')
     if self.reconstruct:
       checks.choice(self, 'reconstruct', gmodel.ENDPOINTS)
     if self.mask and not self.image:
@@ -84,12 +86,14 @@ class Models:
     self.strategy = strategy
     self.generator = self.discriminator = self.classifier = None
     if need_gan:
-      folder = train_gan.resolve_run(train_gan.Config(dataset=rc.dataset), rc.load_model)
-      if rc.load_model is None and not train_gan.shipped_available():
+      folder = ckpt.resolve_gan(rc.load_model, rc.dataset)
+      if rc.load_model is None and not os.path.exists(os.path.join(folder, ckpt.WEIGHTS)):
         raise ckpt.CheckpointError('no trained DCGAN is shipped yet in checkpoints/dcgan; '
                                    'pass --load_model=<run> (train one with '
                                    'python -m inpaint.main --training)')
-      self.generator, self.discriminator, saved = train_gan.load_gan(folder)
+      gan = networks.load(folder, 'dcgan')
+      self.generator, self.discriminator = gan.models['generator'], gan.models['discriminator']
+      saved = gan.config
       if saved.get('z_dim', rc.z_dim) != rc.z_dim:
         raise ckpt.CheckpointError(f'--z_dim={rc.z_dim} but the DCGAN in {folder!r} has '
                                    f'z_dim={saved.get("z_dim")}')
@@ -97,11 +101,11 @@ class Models:
         raise ckpt.CheckpointError(f'--img_size={rc.img_size} but the DCGAN in {folder!r} '
                                    f'makes {saved.get("img_size")}px images')
     if need_classifier:
-      folder = rc.classifier_dir or gtrain.SHIPPED
+      folder = rc.classifier_dir or ckpt.shipped('googlenet')
       if not os.path.exists(os.path.join(folder, ckpt.CONFIG)):
         raise ckpt.CheckpointError(f'no trained GoogLeNet in {folder!r}; pass --classifier_dir '
                                    'or use --method=yeh')
-      self.classifier = gtrain.load_inference(folder)
+      self.classifier = networks.load(folder, 'googlenet').models['googlenet']
       if self.classifier.output_shape[-1] != rc.n_class:
         raise ckpt.CheckpointError(f'--n_class={rc.n_class} but the GoogLeNet in {folder!r} has '
                                    f'{self.classifier.output_shape[-1]} classes')
@@ -109,7 +113,7 @@ class Models:
 
   def inpainter(self, cfg: engine_lib.Config) -> engine_lib.Inpainter:
     """One Inpainter per distinct config, so its compiled loop is traced once for all tries."""
-    if self._inpainter is None or self._inpainter.cfg != cfg:
+    if self._inpainter is None or self._inpainter.cfg != cfg.resolved():
       self._inpainter = engine_lib.Inpainter(self.generator, self.discriminator,
                                              self.classifier, cfg, self.strategy)
     return self._inpainter
@@ -162,7 +166,8 @@ def inpaint_batch(rc: RunConfig, models: Optional[Models], y, m, writer=None, lo
 
   Returns:
     The engine's result dict (see engine.Inpainter.inpaint) plus 'result' (blended,
-    [N, S, S, 3] in [-1, 1]) and 'seconds'; for biharmonic, 'g' is the fill.
+    [N, S, S, 3] in [-1, 1]) and 'seconds'; for the classical methods, 'g' is the fill
+    and 'spread' is zero.
   """
   t = time.time()
   if rc.engine.method in NO_GAN_METHODS:
@@ -171,7 +176,7 @@ def inpaint_batch(rc: RunConfig, models: Optional[Models], y, m, writer=None, lo
     result = fill if rc.engine.method == 'biharmonic' else blend_batch(y, fill, m, rc.is_blend)
     zeros = np.zeros(len(y))
     return {'g': fill, 'result': result, 'loss': zeros, 'terms': {}, 'seconds': time.time() - t,
-            'iters_used': zeros, 'clip_frac': zeros}
+            'iters_used': zeros, 'clip_frac': zeros, 'spread': np.zeros(m.shape, np.float32)}
   out = models.inpainter(rc.engine).inpaint(y, m, z0=z0, writer=writer, log=log,
                                             on_chunk=on_chunk)
   out['result'] = blend_batch(y, out['g'], m, rc.is_blend)
@@ -204,13 +209,19 @@ def dataset_tries(rc: RunConfig, log=print, strategy=None, writer=None,
     if models is None:
       models = Models(rc, need_gan=True, need_classifier=False, strategy=strategy)
     y_all = generated_images(models.generator, n, rc.z_dim, rc.seed)
-  m_all = mgen.make_masks(rc.mask_type, n, rc.img_size, rc.seed)
+  m_all = mgen.make_masks(rc.mask_type, n, rc.img_size, rc.seed, rc.random_missing)
   for t in range(rc.num_try):
     sl = slice(t * rc.sample_batch, (t + 1) * rc.sample_batch)
     y, m = y_all[sl], m_all[sl]
     chunk = on_chunk and (lambda cur, t=t, y=y, m=m: on_chunk(t, y, m, cur))
     out = inpaint_batch(rc, models, y, m, writer if t == 0 else None, log, on_chunk=chunk)
     yield {'try': t, 'y': y, 'm': m, 'out': out, 'real': real}
+
+
+def spread_of(rc: RunConfig, out: dict) -> Optional[np.ndarray]:
+  """The spread map to write beside a result: only where several restarts made the fill."""
+  several = rc.engine.method not in NO_GAN_METHODS and rc.engine.resolved().restarts > 1
+  return out.get('spread') if several else None
 
 
 def write_try(rc: RunConfig, tr: dict, log=print) -> dict:
@@ -227,15 +238,15 @@ def write_try(rc: RunConfig, tr: dict, log=print) -> dict:
            'seconds': secs, 'seconds_per_image': secs / len(y),
            'iters_used': [int(v) for v in out['iters_used']],
            'clip_frac': float(np.mean(out['clip_frac'])),
-           'settings': {**dataclasses.asdict(rc.engine), 'is_blend': rc.is_blend,
+           'settings': {**dataclasses.asdict(rc.engine.resolved()), 'is_blend': rc.is_blend,
                         'split': rc.split, 'seed': rc.seed}}
   s = outputs.write_outputs(rc.out_dir(), f'try{t:02d}', y, tr['m'], out['g'], out['result'],
                             True, extra, out['terms'], out['loss'],
-                            start_index=t * rc.sample_batch)
+                            start_index=t * rc.sample_batch, spread=spread_of(rc, out))
   label = '' if tr['real'] else ' (GENERATED cars: "original" is G(z), not a photo)'
   metrics_line = ' '.join(f'{k}={s[f"mean_{k}"]:.4g}' for k in ('psnr', 'psnr_hole', 'ssim')
                           if s.get(f'mean_{k}') is not None)
-  iters = (f' iters={int(np.max(out["iters_used"]))}/{rc.engine.iters}'
+  iters = (f' iters={int(np.max(out["iters_used"]))}/{rc.engine.resolved().iters}'
            if rc.engine.method not in NO_GAN_METHODS else '')
   log(f'try {t}: {len(y)} images in {secs:.1f}s ({secs / len(y):.2f}s per image){iters} '
       f'{metrics_line} -> {os.path.join(rc.out_dir(), s["grid"])}{label}')

@@ -48,27 +48,9 @@ class Config:
   diffaug: str = ''  # DiffAugment operations, e.g. 'color,translation,cutout'.
   ema_decay: float = 0.0  # Exponential moving average of G's weights (0 = none).
   d_learning_rate: Optional[float] = None  # Two-time-scale: D's own learning rate.
-  # Mode seeking (Mao et al., arXiv 1903.05628): weight of 1 / (mean|G(z1) - G(z2)| /
-  # mean|z1 - z2|) on G's loss, over the two halves of the batch; pushes G to vary.
-  mode_seeking: float = 0.0
-  # Balanced consistency regularization (Zhao et al., arXiv 2002.04724): weight of the mean
-  # squared change of D's logit when real and fake images get a second augmentation.
-  consistency: float = 0.0
-  # D sees real and fake images in one batch (one call, shared batch-norm statistics) in the
-  # D and the G step. The seed calls D on each alone: its batch norm then rescales a fake
-  # batch's spread of features to that of a real one, so a G with too little variety goes
-  # unseen (the motivation of Salimans et al.'s virtual batch norm, arXiv 1606.03498).
-  joint_d_batch: bool = False
   # D's normalization: 'batch' (the seed's) or 'spectral' (SN-DCGAN, no batch norm in D;
   # dcgan.build_discriminator). Part of the architecture: a run keeps the one it began with.
   d_norm: str = 'batch'
-  # Minibatch standard deviation channel in D (dcgan.MinibatchStddev): its group size, 0 =
-  # none (the seed's D). Part of the architecture; --init_from a D without it keeps D's
-  # function (the new channel's weights start at zero).
-  d_mbstd: int = 0
-  # Residual blocks after each of G's h1-h3 (dcgan.build_generator res=), 0 = the seed's G.
-  # Part of the architecture; --init_from a G with fewer keeps G's function (dcgan.deepen).
-  g_res: int = 0
   # Projected D (Sauer et al., arXiv 2111.01007): comma-separated layers of a frozen
   # GoogLeNet that D reads instead of pixels ('' = the seed's pixel D); part of the
   # architecture. d_features_from is the classifier export whose weights they take
@@ -98,26 +80,17 @@ class Config:
       raise checks.ConfigError('ema_decay', self.ema_decay, 'must be in [0, 1)')
     if self.d_learning_rate is not None:
       checks.positive(self, 'd_learning_rate')
-    for name in ('mode_seeking', 'consistency'):
-      if getattr(self, name) < 0:
-        raise checks.ConfigError(name, getattr(self, name), 'must be >= 0 (0 = off)')
-    if self.mode_seeking > 0 and self.batch_size < 2:
-      raise checks.ConfigError('batch_size', self.batch_size, 'must be >= 2 with --mode_seeking')
     checks.choice(self, 'split', data.SPLITS)
     checks.choice(self, 'compute_dtype', COMPUTE_DTYPES)
     checks.choice(self, 'd_norm', dcgan.D_NORMS)
-    if self.d_mbstd < 0:
-      raise checks.ConfigError('d_mbstd', self.d_mbstd, 'must be >= 0 (0 = off)')
-    if self.g_res < 0:
-      raise checks.ConfigError('g_res', self.g_res, 'must be >= 0 (0 = off)')
     if self.d_features:
       try:
         dcgan.feature_layers(self.d_features)
       except ValueError as e:
         raise checks.ConfigError('d_features', self.d_features, f'is not valid: {e}') from None
-      if self.d_norm != 'batch' or self.d_mbstd:
+      if self.d_norm != 'batch':
         raise checks.ConfigError('d_features', self.d_features,
-                                 'replaces the pixel D: leave --d_norm and --d_mbstd unset')
+                                 'replaces the pixel D: leave --d_norm unset')
     try:
       diffaug.parse_policy(self.diffaug)
     except ValueError as e:
@@ -127,38 +100,30 @@ class Config:
 def arch_config(cfg) -> dict:
   # A config from before d_norm lacks the key; ckpt.check_config then skips it.
   return {'arch': 'dcgan', 'width': cfg.width, 'img_size': cfg.img_size, 'z_dim': cfg.z_dim,
-          'd_norm': getattr(cfg, 'd_norm', 'batch'), 'd_mbstd': getattr(cfg, 'd_mbstd', 0),
-          'g_res': getattr(cfg, 'g_res', 0), 'd_features': getattr(cfg, 'd_features', ''),
+          'd_norm': getattr(cfg, 'd_norm', 'batch'), 'd_features': getattr(cfg, 'd_features', ''),
           'd_features_width': getattr(cfg, 'd_features_width', 1.0)}
 
 
 def build_generator(cfg) -> keras.Model:
   """The G of a Config (or of a saved config read by _run_config)."""
-  return dcgan.build_generator(cfg.z_dim, cfg.img_size, cfg.width, res=getattr(cfg, 'g_res', 0))
+  return dcgan.build_generator(cfg.z_dim, cfg.img_size, cfg.width)
 
 
 def build_discriminator(cfg) -> keras.Model:
   """The D of a Config (or of a saved config read by _run_config)."""
   return dcgan.build_discriminator(cfg.img_size, cfg.width, norm=getattr(cfg, 'd_norm', 'batch'),
-                                   mbstd=getattr(cfg, 'd_mbstd', 0),
                                    features=getattr(cfg, 'd_features', ''),
                                    features_width=getattr(cfg, 'd_features_width', 1.0))
 
 
 def model_dir(cfg: Config) -> str:
   """<output_root>/<dataset>/model, where the original kept its runs."""
-  return os.path.join(cfg.output_root, cfg.dataset, 'model')
+  return ckpt.gan_runs(cfg.output_root, cfg.dataset)
 
 
 def resolve_run(cfg: Config, name: Optional[str]) -> str:
   """A --load_model value (a run name under model_dir, or a path) -> folder."""
-  if name is None:
-    return SHIPPED
-  for cand in (name, os.path.join(model_dir(cfg), name)):
-    if os.path.isdir(cand):
-      return cand
-  raise ckpt.CheckpointError(f'--load_model={name!r}: no such run (looked in '
-                             f'{name!r} and {os.path.join(model_dir(cfg), name)!r})')
+  return ckpt.resolve_gan(name, cfg.dataset, cfg.output_root)
 
 
 COMPUTE_DTYPES = ('float32', 'mixed_bfloat16')
@@ -210,12 +175,6 @@ class GAN:
     # Outside the strategy: every draw is made once, on the global batch.
     self.rng = tf.random.Generator.from_seed(getattr(cfg, 'seed', 0))
     self.policy = diffaug.parse_policy(getattr(cfg, 'diffaug', ''))
-    self.mode_seeking = float(getattr(cfg, 'mode_seeking', 0.0))
-    self.consistency = float(getattr(cfg, 'consistency', 0.0))
-    self.joint_d_batch = bool(getattr(cfg, 'joint_d_batch', False))
-    # The consistency term's second view: the DiffAugment operations, or all of them
-    # when D trains on plain images (the paper's setting).
-    self.cr_policy = self.policy or diffaug.POLICIES
     self.train_step = tf.function(self._train_step,
                                   jit_compile=bool(getattr(cfg, 'jit_compile', False)))
 
@@ -231,24 +190,10 @@ class GAN:
     """The generator to sample from: the EMA copy when there is one."""
     return self.generator_ema if self.generator_ema is not None else self.generator
 
-  def _augment(self, images, aug, policy=None):
-    """DiffAugment-ed float32 images (unchanged without a policy)."""
-    return diffaug.apply(tf.cast(images, tf.float32), aug,
-                         self.policy if policy is None else policy)
-
-  def _d(self, images, aug, policy=None):
-    """D's logits (float32) on DiffAugment-ed images."""
-    return tf.cast(self.discriminator(self._augment(images, aug, policy), training=True),
-                   tf.float32)
-
-  def _d_pair(self, real, fake, aug_real, aug_fake):
-    """D's logits on real and on fake images: two calls, or one on both (joint_d_batch)."""
-    if not self.joint_d_batch:
-      return self._d(real, aug_real), self._d(fake, aug_fake)
-    both = tf.concat([self._augment(real, aug_real), self._augment(fake, aug_fake)], 0)
-    logits = tf.cast(self.discriminator(both, training=True), tf.float32)
-    b = tf.shape(real)[0]
-    return logits[:b], logits[b:]
+  def _d(self, images, aug):
+    """D's logits (float32) on DiffAugment-ed images (unchanged without a policy)."""
+    x = diffaug.apply(tf.cast(images, tf.float32), aug, self.policy)
+    return tf.cast(self.discriminator(x, training=True), tf.float32)
 
   def _update_ema(self):
     # Warm-up as tf.train.ExponentialMovingAverage(num_updates): early steps average less.
@@ -274,11 +219,8 @@ class GAN:
     """
     b = tf.shape(real)[0]
     z = dcgan.sample_z(self.rng, b, self.cfg.z_dim)
-    # One augmentation per D call: real and fake in the D step, fake in each G step
-    # (+ the consistency term's second views of real and fake).
+    # One augmentation per D call: real and fake in the D step, fake in each G step.
     augs = [diffaug.draw(self.rng, b, self.cfg.img_size, self.policy) for _ in range(4)]
-    if self.consistency > 0:
-      augs += [diffaug.draw(self.rng, b, self.cfg.img_size, self.cr_policy) for _ in range(2)]
     d_loss, g_loss = self.strategy.run(self._replica_step, args=(real, z, augs))
     if self.generator_ema is not None:
       self._update_ema()
@@ -288,49 +230,22 @@ class GAN:
   def _replica_step(self, real, z, augs):
     real, z = distribute.local(real), distribute.local(z)
     augs = tf.nest.map_structure(distribute.local, augs)
-    n = tf.distribute.get_replica_context().num_replicas_in_sync
     with tf.GradientTape() as tape:
       fake = self.generator(z, training=True)
-      d_real, d_fake = self._d_pair(real, fake, augs[0], augs[1])
-      d_loss = self._bce(d_real, 1.0) + self._bce(d_fake, 0.0)
-      if self.consistency > 0:
-        d_loss += self.consistency / n * (
-            tf.reduce_mean(tf.square(d_real - self._d(real, augs[4], self.cr_policy))) +
-            tf.reduce_mean(tf.square(d_fake - self._d(fake, augs[5], self.cr_policy))))
+      d_loss = self._bce(self._d(real, augs[0]), 1.0) + self._bce(self._d(fake, augs[1]), 0.0)
     d_vars = self.discriminator.trainable_variables
     self.d_opt.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
     g_vars = self.generator.trainable_variables
     for k in range(2):
       with tf.GradientTape() as tape:
         fake = self.generator(z, training=True)
-        d_fake = (self._d_pair(real, fake, augs[0], augs[2 + k])[1] if self.joint_d_batch
-                  else self._d(fake, augs[2 + k]))
-        g_loss = self._bce(d_fake, 1.0)
-        if self.mode_seeking > 0:
-          g_loss += self.mode_seeking / n * mode_seeking_term(fake, z)
+        g_loss = self._bce(self._d(fake, augs[2 + k]), 1.0)
       self.g_opt.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
     return d_loss, g_loss
 
   def sample(self, z, training=False):
     """z [N, z_dim] -> float32 images [N, S, S, 3] in [-1, 1] (inference mode by default)."""
     return tf.cast(self.sampler(z, training=training), tf.float32)
-
-
-def mode_seeking_term(images, z, eps: float = 1e-5):
-  """Mao et al.'s mode-seeking loss: small when images of distant latents differ.
-
-  Args:
-    images: G(z), [B, S, S, C] (B >= 2); the first and second halves are paired.
-    z: the latents, [B, z_dim].
-
-  Returns:
-    float32 scalar 1 / (mean|x1 - x2| / mean|z1 - z2| + eps), > 0.
-  """
-  h = tf.shape(z)[0] // 2
-  x = tf.cast(images, tf.float32)
-  ratio = (tf.reduce_mean(tf.abs(x[:h] - x[h:2 * h])) /
-           tf.reduce_mean(tf.abs(z[:h] - z[h:2 * h])))
-  return 1.0 / (ratio + eps)
 
 
 def _eta(sec: float) -> str:
@@ -442,34 +357,26 @@ def warm_start(gan: GAN, cfg: Config) -> None:
 
   A narrower init (e.g. width 0.5 into --width=1) is widened by dcgan.widen: the run
   starts from the same G and D functions with the capacity of the wider networks. An
-  init whose D has another normalization (cfg.d_norm) or another minibatch-stddev group
-  gives G only; D starts fresh. An init D without the minibatch-stddev channel that
-  cfg.d_mbstd asks for gets it added with zero weights (dcgan.add_mbstd), same function;
-  an init G with fewer residual blocks than cfg.g_res gets the new ones as identities
-  (dcgan.deepen), same function.
+  init whose D has another normalization or reads other features (cfg.d_norm,
+  cfg.d_features) gives G only; D starts fresh.
 
   The optimizers start fresh (exports keep no optimizer state); Adam's moments
   rebuild within a few hundred steps. The run's config records where it began.
   """
   saved = ckpt.read_config(cfg.init_from)
   old_width, old_norm = saved.get('width', 1.0), saved.get('d_norm', 'batch')
-  old_mbstd, old_res = saved.get('d_mbstd', 0), saved.get('g_res', 0)
   old_features = saved.get('d_features', '')
-  # A D of another normalization, mbstd group or features has other variables: D starts
-  # fresh (a projected one with the features load_d_features gave it), G is kept.
-  keep_d = (old_norm == cfg.d_norm and old_mbstd in (0, cfg.d_mbstd) and
-            old_features == cfg.d_features and
+  # A D of another normalization or features has other variables: D starts fresh (a
+  # projected one with the features load_d_features gave it), G is kept.
+  keep_d = (old_norm == cfg.d_norm and old_features == cfg.d_features and
             saved.get('d_features_width', 1.0) == cfg.d_features_width)
-  how = '' if keep_d else (f', D fresh ({cfg.d_features or cfg.d_norm + " norm"}, mbstd '
-                           f'{cfg.d_mbstd} instead of {old_features or old_norm + " norm"}, '
-                           f'{old_mbstd})')
+  how = '' if keep_d else (f', D fresh ({cfg.d_features or cfg.d_norm + " norm"} instead of '
+                           f'{old_features or old_norm + " norm"})')
   init = Config(width=old_width, img_size=cfg.img_size, z_dim=cfg.z_dim, d_norm=old_norm,
-                d_mbstd=old_mbstd, g_res=old_res, d_features=old_features,
-                d_features_width=saved.get('d_features_width', 1.0))
-  add_mbstd = keep_d and old_mbstd != cfg.d_mbstd
-  if old_width == cfg.width and not add_mbstd and old_res == cfg.g_res:
+                d_features=old_features, d_features_width=saved.get('d_features_width', 1.0))
+  if old_width == cfg.width:
     g, d = gan.generator, gan.discriminator
-  else:  # Loaded as saved, then widened, deepened or given the mbstd channel below.
+  else:  # Loaded as saved, then widened below.
     g, d = _build_models(init)
   saved = ckpt.restore_models(cfg.init_from, arch_config(init), generator=g,
                               **({'discriminator': d} if keep_d else {}))
@@ -482,21 +389,6 @@ def warm_start(gan: GAN, cfg: Config) -> None:
       raise ckpt.CheckpointError(f'--init_from={cfg.init_from!r} (width {old_width:g}) cannot '
                                  f'start --width={cfg.width:g}: {e}') from None
     how = f', widened {k.pop()}x from width {old_width:g}' + how
-  elif g is not gan.generator:
-    if add_mbstd:
-      dcgan.add_mbstd(d, gan.discriminator)
-      how += f', minibatch-stddev channel (group {cfg.d_mbstd}) added to D'
-    elif keep_d:
-      gan.discriminator.set_weights(d.get_weights())
-    if old_res == cfg.g_res:
-      gan.generator.set_weights(g.get_weights())
-    else:
-      try:
-        dcgan.deepen(g, gan.generator)
-      except ValueError as e:
-        raise ckpt.CheckpointError(f'--init_from={cfg.init_from!r} ({old_res} residual blocks '
-                                   f'per size) cannot start --g_res={cfg.g_res}: {e}') from None
-      how += f', G deepened from {old_res} to {cfg.g_res} residual blocks per size'
   if gan.generator_ema is not None:
     for e, w in zip(gan.generator_ema.weights, gan.generator.weights):
       e.assign(w)
@@ -508,8 +400,7 @@ def _run_config(saved: dict) -> Config:
   """The architecture and EMA setting of a saved run or export config."""
   return Config(width=saved.get('width', 1.0), img_size=saved.get('img_size', 64),
                 z_dim=saved.get('z_dim', 100), ema_decay=saved.get('ema_decay', 0.0),
-                d_norm=saved.get('d_norm', 'batch'), d_mbstd=saved.get('d_mbstd', 0),
-                g_res=saved.get('g_res', 0), d_features=saved.get('d_features', ''),
+                d_norm=saved.get('d_norm', 'batch'), d_features=saved.get('d_features', ''),
                 d_features_width=saved.get('d_features_width', 1.0))
 
 
@@ -544,7 +435,7 @@ def _lineage(saved: dict):
           prev.get('total_steps', prev.get('step')))
 
 
-D_KEYS = ('d_norm', 'd_mbstd', 'd_features', 'd_features_width')
+D_KEYS = ('d_norm', 'd_features', 'd_features_width')
 
 
 def export(run_dir: str, out_dir: str, d_from: Optional[str] = None) -> str:
@@ -579,9 +470,7 @@ def export(run_dir: str, out_dir: str, d_from: Optional[str] = None) -> str:
   conf = {**arch_config(cfg), 'step': step, 'trained_from': os.path.basename(run_dir),
           'batch_size': saved.get('batch_size'), 'ema_used': ema_used,
           'recipe': {k: saved.get(k) for k in ('diffaug', 'ema_decay', 'learning_rate',
-                                               'd_learning_rate', 'compute_dtype', 'split',
-                                               'mode_seeking', 'consistency',
-                                               'joint_d_batch')}}
+                                               'd_learning_rate', 'compute_dtype', 'split')}}
   lineage, before = _lineage(saved)
   if lineage:
     conf['lineage'] = lineage

@@ -10,13 +10,17 @@ only parses flags.
 from absl import flags
 
 from inpaint import cli
+from masks import generate as mgen
 from metrics import comparison
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('data_dir', None, 'Stanford Cars folder (default $CARS_DATA_DIR).')
 flags.DEFINE_string('split', 'val', 'train | val | all.')
 flags.DEFINE_integer('num', 64, 'Images per mask type (N).')
-flags.DEFINE_integer('iters', 1500, 'Optimization iterations of yeh and semantic.')
+flags.DEFINE_integer('iters', 1500, 'Optimization budget per image of yeh and semantic: a row '
+                     'with R restarts runs iters // R iterations.')
+flags.DEFINE_float('random_missing', mgen.RANDOM_MISSING, 'Share of pixels the random mask '
+                   'drops (the seed: 0.7; Yeh et al.: 0.8).')
 flags.DEFINE_list('mask_types', ['center', 'left', 'random'], 'Mask types.')
 flags.DEFINE_bool('ablation', True, 'Add the ablation rows on the left mask.')
 flags.DEFINE_string('out', 'results/compare', 'Output folder.')
@@ -39,12 +43,15 @@ def run():
   for m in FLAGS.mask_types:
     cli.require_choice('mask_types', m, ('center', 'left', 'random', 'half', 'pattern'))
   cli.require_positive(num=FLAGS.num, iters=FLAGS.iters)
+  if not 0 < FLAGS.random_missing < 1:
+    raise cli.UsageError(f'--random_missing={FLAGS.random_missing} must be in (0, 1)')
   for label in FLAGS.labels or []:
     cli.require_choice('labels', label, tuple(comparison.ROWS))
   comparison.compare(FLAGS.out, FLAGS.num, FLAGS.iters, FLAGS.mask_types, FLAGS.ablation,
                      FLAGS.seed, FLAGS.data_dir, FLAGS.split, FLAGS.load_model,
                      FLAGS.classifier_dir, FLAGS.figure_rows, FLAGS.source, FLAGS.labels,
-                     cached_only=FLAGS.cached_only, against=FLAGS.against)
+                     cached_only=FLAGS.cached_only, against=FLAGS.against,
+                     random_missing=FLAGS.random_missing)
 
 
 if __name__ == '__main__':

@@ -1,8 +1,11 @@
 """The methods side by side on the same images: error table, figures, settings.
 
 Every row sees the same N images (seeded choice from the 'report' half of val,
-disjoint from the 'tune' half that sweeps use), the same masks, the same GAN,
-iterations and initial z. Results are scored in memory. Each finished row is
+disjoint from the 'tune' half that sweeps use), the same masks, the same GAN and the
+same compute per image: a row with R restarts runs iters // R iterations each. Results
+are scored in memory: errors, a perceptual distance to the ground truth and the FD of
+the completed images (metrics.frechet.Realism, on the frozen reference GoogLeNet); the
+'original' row is the FD of the ground-truth images themselves, the floor at this N. Each finished row is
 cached under `out/<mask>/<label>/` (results + per-image errors), so an
 interrupted comparison resumes where it stopped. Writes the error table
 (errors.md / errors.csv), a figure per mask type (column headers = rows of the
@@ -23,8 +26,8 @@ from inpaint import engine
 from inpaint import images as imgs
 from inpaint import outputs
 from inpaint import run as runlib
-from inpaint import train_gan
 from masks import generate as mgen
+from metrics import frechet
 from metrics import tables
 
 # label -> (method, engine overrides on top of the engine defaults).
@@ -63,8 +66,7 @@ def _fingerprints(rc, method: str, need_classifier: bool) -> dict:
   weights (the shipped paths stay the same when new models are shipped)."""
   out = {}
   if method not in runlib.NO_GAN_METHODS:
-    out['dcgan'] = ckpt.fingerprint(train_gan.resolve_run(train_gan.Config(dataset=rc.dataset),
-                                                          rc.load_model))
+    out['dcgan'] = ckpt.fingerprint(ckpt.resolve_gan(rc.load_model, rc.dataset))
   if need_classifier:
     out['googlenet'] = ckpt.fingerprint(rc.classifier_dir or ckpt.shipped('googlenet'))
   return out
@@ -154,23 +156,34 @@ def _inputs(rc, models: dict, mask: str, num: int, seed: int):
   if y is None:
     _load_models(rc, models, need_classifier=False)
     y = runlib.generated_images(models['gan'].generator, num, rc.z_dim, seed)
-  return y, mgen.make_masks(mask, num, rc.img_size, seed), real
+  return y, mgen.make_masks(mask, num, rc.img_size, seed, rc.random_missing), real
 
 
-def _run_row(rc, models, y, m, folder: str, key: dict):
+def _run_row(rc, models, y, m, folder: str, key: dict, realism: frechet.Realism, real: bool):
   """Runs one row and saves it; returns (row dict, result [N, 64, 64, 3] in [-1, 1])."""
   t = time.time()
   res = runlib.inpaint_batch(rc, models, y, m, log=lambda s: None)
-  row = _save(folder, key, outputs.score(res['result'], y, m), res['result'], time.time() - t,
+  seconds = time.time() - t
+  row = _save(folder, key, scored(res['result'], y, m, realism), res['result'], seconds,
               {'clip_frac': float(np.mean(res.get('clip_frac', [0.0]))),
-               'iters_used': float(np.mean(res.get('iters_used', [0])))})
+               'iters_used': float(np.mean(res.get('iters_used', [0]))),
+               **(realism.fd(res['result']) if real else {})})
   return row, res['result']
+
+
+def scored(result, y, m, realism: frechet.Realism) -> List[dict]:
+  """outputs.score's per-image errors plus the perceptual distance to the ground truth."""
+  rows = outputs.score(result, y, m)
+  for r, d in zip(rows, realism.perceptual(result, y)):
+    r['perceptual'] = float(d)
+  return rows
 
 
 def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: int,
             data_dir=None, split='val', load_model=None, classifier_dir=None,
             figure_rows: int = 8, source: str = 'data', labels=None, log=print,
-            cached_only: bool = False, against: Optional[str] = None) -> dict:
+            cached_only: bool = False, against: Optional[str] = None,
+            random_missing: float = mgen.RANDOM_MISSING) -> dict:
   """Runs every row on the same images; returns the settings with wall times.
 
   With cached_only, rows not yet in `out` are skipped (and listed in settings['missing'])
@@ -185,20 +198,23 @@ def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: in
     data.detect_layout(data.resolve_data_dir(data_dir))
   todo = plan(mask_types, ablation, labels)
   settings = {'source': source, 'num': num, 'iters': iters, 'mask_types': list(mask_types),
+              'random_missing': random_missing,
               'seed': seed, 'split': split, 'subset': 'report' if source == 'data' else None,
               'engine_defaults': dataclasses.asdict(engine.Config()),
               'rows': {label: {'method': m, 'overrides': o} for _, label, m, o in todo},
               'runs': [], 'missing': []}
-  groups, results, keys = {}, {}, {}
+  groups, results, keys, per_set = {}, {}, {}, {}
   models, inputs = {}, {}
+  # FD against the train split: disjoint from the val images being completed.
+  realism = frechet.Realism(data_dir=data_dir, split='train', seed=seed)
   t_all = time.time()
   for i, (mask, label, method, over) in enumerate(todo):
-    # Every row runs all `iters` iterations, as the seed's comparison (no early stopping).
-    eng = dataclasses.replace(engine.Config(), **{**over, 'method': method, 'iters': iters,
-                                                  'seed': seed, 'early_stop_tol': 0.0,
-                                                  'early_stop_patience': 0})
+    # The same compute per image: R restarts run iters // R iterations each.
+    eng = dataclasses.replace(engine.Config(), **{**over, 'method': method, 'seed': seed}).resolved()
+    eng = dataclasses.replace(eng, iters=max(1, iters // eng.restarts))
     rc = runlib.RunConfig(engine=eng, data_dir=data_dir, split=split, mask_type=mask,
                           sample_batch=num, load_model=load_model,
+                          random_missing=random_missing,
                           classifier_dir=classifier_dir, seed=seed, label=label,
                           subset='report' if source == 'data' else None,
                           source='generated' if source == 'generated' else 'auto')
@@ -207,6 +223,7 @@ def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: in
     y, m, real = inputs[mask]
     need_c = runlib.needs_classifier(eng)
     key = {'settings': dataclasses.asdict(eng), 'num': num, 'source': source, 'split': split,
+           'random_missing': random_missing if mask == 'random' else None,
            'load_model': load_model, 'classifier_dir': classifier_dir,
            'weights': _fingerprints(rc, method, need_c)}
     keys[(label, mask)] = key
@@ -224,19 +241,26 @@ def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: in
       # Models are loaded only for a row that runs (a cached table loads none).
       if method not in runlib.NO_GAN_METHODS:
         _load_models(rc, models, need_c)
-      row, result = _run_row(rc, models.get('gan'), y, m, folder, key)
+      row, result = _run_row(rc, models.get('gan'), y, m, folder, key, realism, real)
       done = time.time() - t_all
       eta = done / (i + 1) * (len(todo) - i - 1)
       log(f'[{i + 1}/{len(todo)}] {mask:7s} {label:22s} {row["seconds"]:7.1f}s '
           f'({row["seconds"] / num:.2f}s per image) eta {eta / 60:.0f} min')
     groups[(label, mask)] = row['images']
     results[(label, mask)] = result
+    per_set[(label, mask)] = {'seconds_per_image': row['seconds'] / num,
+                              **{k: row[k] for k in ('fd', 'fd_se') if k in row}}
     settings['runs'].append({'mask_type': mask, 'label': label, 'seconds': row['seconds'],
                              'seconds_per_image': row['seconds'] / num,
                              'clip_frac': row.get('clip_frac'),
                              'iters_used': row.get('iters_used')})
   settings['wall_seconds'] = time.time() - t_all
-  rows = tables.summarize(groups)
+  for mask in mask_types:
+    if mask in inputs and inputs[mask][2]:  # The floor: the ground truth's own FD at this N.
+      y, m, _ = inputs[mask]
+      groups[('original', mask)] = scored(y, y, m, realism)
+      per_set[('original', mask)] = {k: v for k, v in realism.fd(y).items() if k in ('fd', 'fd_se')}
+  rows = tables.summarize(groups, per_set)
   suffix = '' if source == 'data' else '_generated'
   tables.write(rows, os.path.join(out, f'errors{suffix}'))
   _write_paired_and_runs(groups, settings['runs'], out, suffix)

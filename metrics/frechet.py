@@ -18,6 +18,7 @@ from googlenet import model as gmodel
 from inpaint import ckpt
 from inpaint import data
 from inpaint import dcgan
+from inpaint import networks
 
 REFERENCE = ckpt.shipped('fd_reference')
 
@@ -195,3 +196,66 @@ def gan_distances(generator, classifier, data_dir: Optional[str] = None, num: in
           'fd_mean_term': terms['mean'], 'fd_cov_term': terms['cov'],
           'feature_var_generated': terms['var_a'], f'feature_var_{split}': terms['var_b'],
           **real.floor(log, per_image)}
+
+
+# The reference GoogLeNet's layers a perceptual distance compares (fine to coarse).
+PERCEPTUAL_LAYERS = ('conv2_3x3', 'inception_3b', 'inception_4e')
+# Bootstrap draws for the standard error of a completed set's FD.
+FD_BOOTSTRAP = 10
+
+
+class Realism:
+  """Realism of completed images, on the frozen reference GoogLeNet (never the network
+  inside the inpainting loss):
+
+  * perceptual(): per image, a feature distance to the ground truth in the spirit of LPIPS
+    (Zhang et al., arXiv 1801.03924, without its learned weights): at each layer of
+    PERCEPTUAL_LAYERS the feature vector of every position is scaled to unit length, the
+    squared difference is summed over channels and averaged over positions; the mean over
+    layers. 0 = the same features; blur and wrong parts both raise it.
+  * fd(): FD of a set of completed images against the real images of a split (pooled
+    features; a split other than the completed images', so that they are not compared
+    with themselves), with a bootstrap standard error; FD of few images is biased upwards, so
+    only sets of the same size compare (fd() of the originals gives that size's floor).
+
+  Args:
+    classifier: the reference GoogLeNet (default: checkpoints/fd_reference).
+    data_dir, split, seed: the real images of fd() (read on first use).
+  """
+
+  def __init__(self, classifier=None, data_dir: Optional[str] = None, split: str = 'val',
+               seed: int = 0):
+    if classifier is None:
+      classifier = networks.load(REFERENCE, 'googlenet').models['googlenet']
+    self.classifier = classifier
+    feat = gmodel.feature_model(classifier, list(PERCEPTUAL_LAYERS))
+    self._layers = tf.function(lambda x: [feat(x, training=False)[l] for l in PERCEPTUAL_LAYERS])
+    self._real = None
+    self._data = (data_dir, split, seed)
+
+  def perceptual(self, a: np.ndarray, b: np.ndarray, batch_size: int = 128) -> np.ndarray:
+    """Per-image distance between a and b, each [N, S, S, 3] in [-1, 1]. Returns [N]."""
+    out = []
+    for i in range(0, len(a), batch_size):
+      x = tf.constant(np.concatenate([a[i:i + batch_size], b[i:i + batch_size]]), tf.float32)
+      n = min(batch_size, len(a) - i)
+      d = 0.0
+      for f in self._layers(x):
+        f = f / (tf.norm(f, axis=-1, keepdims=True) + 1e-10)
+        d += tf.reduce_mean(tf.reduce_sum(tf.square(f[:n] - f[n:]), axis=-1), axis=[1, 2])
+      out.append((d / len(PERCEPTUAL_LAYERS)).numpy())
+    return np.concatenate(out).astype(np.float64)
+
+  def fd(self, images: np.ndarray, seed: int = 0, bootstrap: int = FD_BOOTSTRAP) -> dict:
+    """{'fd', 'fd_se' (over `bootstrap` resamples of the images; nan for 0), 'n',
+    'num_real'} of images [N, S, S, 3] in [-1, 1] (or uint8) against the real split."""
+    if self._real is None:
+      data_dir, split, data_seed = self._data
+      self._real = RealFeatures(self.classifier, data_dir, split, data_seed)
+    feats = pooled_features(self.classifier, images)
+    rng = np.random.default_rng(seed)
+    boot = [frechet_distance(feats[rng.integers(0, len(feats), len(feats))], self._real.features)
+            for _ in range(bootstrap)]
+    return {'fd': frechet_distance(feats, self._real.features),
+            'fd_se': float(np.std(boot)) if boot else float('nan'),
+            'n': len(feats), 'num_real': self._real.num}

@@ -27,6 +27,8 @@ flags.DEFINE_multi_string('set', [], 'setting=value applied to every point (e.g.
 flags.DEFINE_string('mask_type', 'left', 'Mask type when the grid has no mask_type.')
 flags.DEFINE_integer('num', 32, 'Images per point (from the tune half of val).')
 flags.DEFINE_integer('seed', 0, 'Seed of the image choice, masks and z.')
+flags.DEFINE_float('random_missing', mgen.RANDOM_MISSING, 'Share of pixels the random mask '
+                   'drops (the seed: 0.7; Yeh et al.: 0.8).')
 flags.DEFINE_string('data_dir', None, 'Stanford Cars folder (default $CARS_DATA_DIR).')
 flags.DEFINE_string('load_model', None, 'DCGAN folder (default: shipped).')
 flags.DEFINE_string('classifier_dir', None, 'GoogLeNet folder (default: shipped).')
@@ -73,7 +75,8 @@ def _sweep():
     raise cli.flag_error(e) from None
   base = runlib.RunConfig(engine=eng, data_dir=FLAGS.data_dir, split='val', subset='tune',
                           mask_type=FLAGS.mask_type, load_model=FLAGS.load_model,
-                          classifier_dir=FLAGS.classifier_dir, seed=FLAGS.seed)
+                          classifier_dir=FLAGS.classifier_dir, seed=FLAGS.seed,
+                          random_missing=FLAGS.random_missing)
   return sweeping.sweep(grid, base, FLAGS.num, FLAGS.out + '.csv', extra_points=extra)
 
 

@@ -3,7 +3,11 @@
 Every point of the grid runs on the same seeded images, masks and initial z;
 each point's result is Poisson-blended and scored like the comparison. Rows are
 kept in a CSV that is rewritten after every point, so a sweep resumes where it
-stopped (points already in the CSV are skipped).
+stopped (points already in the CSV are skipped). Points that differ only in how the
+restarts make the fill (fill, fill_k) share one optimization run. Beside the errors,
+each row has the mean perceptual distance to the ground truth and the FD of the
+completed images against the train split (metrics.frechet.Realism; FD of few images
+is biased upwards and noisy: compare rows of the same n only).
 """
 
 import csv
@@ -20,17 +24,20 @@ from inpaint import outputs
 from inpaint import run as runlib
 from masks import generate as mgen
 from metrics import errors
+from metrics import frechet
 
 # Grid keys that are not engine.Config fields.
 RUN_KEYS = ('mask_type',)
+# Settings that only say how finished restarts are combined: no new run needed.
+FILL_KEYS = ('fill', 'fill_k')
 TERM_COLUMNS = tuple(f'term_{t}' for t in engine.TERMS)
-COLUMNS = (('point', 'mask_type', 'n') + errors.NAMES + TERM_COLUMNS +
+COLUMNS = (('point', 'mask_type', 'n') + errors.NAMES + ('perceptual', 'fd') + TERM_COLUMNS +
            ('clip_frac', 'iters_used', 'seconds_per_image'))
 
 
 def _parse_value(field: dataclasses.Field, text: str):
-  if field.default is None:  # Optional[int] settings such as nsize.
-    return int(float(text))
+  if field.default is None:  # Optional settings: nsize, restarts, iters (int), fill (str).
+    return text if 'str' in str(field.type) else int(float(text))
   kind = field.type if isinstance(field.type, type) else type(field.default)
   if kind is bool:
     if text.lower() in ('1', 'true', 'yes'):
@@ -85,7 +92,7 @@ def point_name(point: Dict) -> str:
 def _mean_row(name: str, mask_type: str, per_image: List[dict], out: dict, secs: float) -> dict:
   n = len(per_image)
   row = {'point': name, 'mask_type': mask_type, 'n': n}
-  for k in errors.NAMES:
+  for k in errors.NAMES + ('perceptual',):
     vals = np.array([r[k] for r in per_image], np.float64)
     vals = vals[np.isfinite(vals)]
     row[k] = round(float(vals.mean()), 4) if len(vals) else float('nan')
@@ -127,6 +134,8 @@ def sweep(grid: Dict[str, List], base: runlib.RunConfig, num: int, csv_path: str
   log(f'{len(todo)} point(s) to run, {len(rows)} already in {csv_path}')
   images: Dict[str, Tuple] = {}
   models = None
+  realism = frechet.Realism(data_dir=base.data_dir, split='train', seed=base.seed)
+  last = None  # (run key, engine result, seconds) of the latest optimization run.
   t_start = time.time()
   for i, p in enumerate(todo):
     over = {k: v for k, v in p.items() if k not in RUN_KEYS}
@@ -142,19 +151,32 @@ def sweep(grid: Dict[str, List], base: runlib.RunConfig, num: int, csv_path: str
       y, real = runlib.pick_images(rc, num, log=lambda s: None)
       if not real:
         raise ValueError('no dataset found: a sweep needs the real val images')
-      images[mask_type] = (y, mgen.make_masks(mask_type, num, rc.img_size, rc.seed))
+      images[mask_type] = (y, mgen.make_masks(mask_type, num, rc.img_size, rc.seed,
+                                              rc.random_missing))
     y, m = images[mask_type]
-    t = time.time()
-    out = runlib.inpaint_batch(rc, models, y, m, log=lambda s: None)
-    secs = time.time() - t
+    run_key = (mask_type, point_name({k: v for k, v in p.items() if k not in FILL_KEYS}))
+    if last is not None and last[0] == run_key and 'g_restarts' in last[1]:
+      out, secs = dict(last[1]), last[2]
+      out['g'], out['spread'] = engine.combine(out['g_restarts'], out['loss_restarts'], m,
+                                               eng.fill, eng.fill_k)
+      out['result'] = runlib.blend_batch(y, out['g'], m, rc.is_blend)
+    else:
+      t = time.time()
+      out = runlib.inpaint_batch(rc, models, y, m, log=lambda s: None)
+      secs = time.time() - t
+      last = (run_key, out, secs)
     per_image = outputs.score(out['result'], y, m)
+    for r, d in zip(per_image, realism.perceptual(out['result'], y)):
+      r['perceptual'] = float(d)
     row = _mean_row(point_name(p), mask_type, per_image, out, secs)
+    row['fd'] = round(realism.fd(out['result'], bootstrap=0)['fd'], 2)
     rows.append(row)
     write_rows(rows, csv_path)
     elapsed = time.time() - t_start
     eta = elapsed / (i + 1) * (len(todo) - i - 1)
     log(f'[{i + 1}/{len(todo)}] {mask_type} {row["point"]}: psnr_hole={row["psnr_hole"]:.3f} '
-        f'ssim={row["ssim"]:.4f} clip={row["clip_frac"]:.3f} ({secs:.0f}s, eta {eta / 60:.1f} min)')
+        f'ssim={row["ssim"]:.4f} perceptual={row["perceptual"]:.4f} fd={row["fd"]:.1f} '
+        f'clip={row["clip_frac"]:.3f} ({secs:.0f}s, eta {eta / 60:.1f} min)')
   return sorted(rows, key=lambda r: (r['mask_type'], -float(r['psnr_hole'])))
 
 
@@ -178,12 +200,14 @@ def write_rows(rows: Sequence[dict], csv_path: str) -> None:
 def markdown(rows: Sequence[dict]) -> str:
   """One table, rows sorted by mask type, then hole PSNR (best first)."""
   terms = [c for c in TERM_COLUMNS if any(r.get(c) not in ('', None) for r in rows)]
-  head = (['mask', 'point', 'n', 'PSNR', 'PSNR hole', 'SSIM', 'L1 hole'] +
+  head = (['mask', 'point', 'n', 'PSNR', 'PSNR hole', 'SSIM', 'L1 hole', 'perceptual', 'FD'] +
           [c[5:] for c in terms] + ['z on bound', 'iters used', 's/image'])
   lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
   for r in rows:
     vals = ([r['mask_type'], r['point'], r['n']] +
             [f'{float(r[k]):.3f}' for k in ('psnr', 'psnr_hole', 'ssim', 'l1_hole')] +
+            [f'{float(r[k]):.4f}' if r.get(k) not in ('', None) else '' for k in ('perceptual',)] +
+            [r.get('fd', '')] +
             [r[c] for c in terms] +
             [f'{float(r["clip_frac"]):.3f}', r['iters_used'], r['seconds_per_image']])
     lines.append('| ' + ' | '.join(str(v) for v in vals) + ' |')

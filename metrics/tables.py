@@ -15,6 +15,13 @@ import numpy as np
 
 from metrics import errors
 
+# Per-image scores a table summarizes: the errors, and the perceptual distance to the
+# ground truth (metrics.frechet.Realism) where it was measured.
+SCORES = errors.NAMES + ('perceptual',)
+# Per-set values a table shows when a row has them: FD of the completed images (and its
+# bootstrap standard error), seconds per image.
+SET_VALUES = ('fd', 'fd_se', 'seconds_per_image')
+
 
 def collect(results_dir: str) -> Dict[Tuple[str, str], List[dict]]:
   """{(method, mask_type): [per-image rows]} from every try*.json below results_dir."""
@@ -42,11 +49,17 @@ def _value(v):
   return np.nan if v is None else float(v)
 
 
-def summarize(groups) -> List[dict]:
+def summarize(groups, per_set=None) -> List[dict]:
+  """Mean and std of every score in SCORES per (method, mask_type); per_set: optional
+  {(method, mask_type): {name in SET_VALUES: value}} joined into the rows."""
   rows = []
   for (method, mask_type), items in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
     row = {'mask_type': mask_type, 'method': method, 'n': len(items)}
-    for k in errors.NAMES:
+    row.update({k: v for k, v in ((per_set or {}).get((method, mask_type)) or {}).items()
+                if k in SET_VALUES})
+    for k in SCORES:
+      if not any(k in r for r in items):
+        continue
       vals = np.array([_value(r.get(k)) for r in items])
       vals = vals[np.isfinite(vals)]
       row[k] = float(vals.mean()) if len(vals) else float('nan')
@@ -55,23 +68,39 @@ def summarize(groups) -> List[dict]:
   return rows
 
 
+_HEADS = {'psnr': 'PSNR (dB)', 'psnr_hole': 'PSNR hole (dB)', 'ssim': 'SSIM', 'l1': 'L1',
+          'l1_hole': 'L1 hole', 'perceptual': 'perceptual', 'fd': 'FD', 'seconds_per_image':
+          's/image'}
+
+
 def markdown(rows: List[dict]) -> str:
-  head = ('| mask | method | n | PSNR (dB) | PSNR hole (dB) | SSIM | L1 | L1 hole |\n'
-          '|---|---|---|---|---|---|---|---|\n')
-  body = ''.join(
-      f'| {r["mask_type"]} | {r["method"]} | {r["n"]} | '
-      + ' | '.join(f'{r[k]:.3f} ± {r[k + "_std"]:.3f}' for k in errors.NAMES) + ' |\n'
-      for r in rows)
-  return head + body
+  """Mean ± std per score (FD: ± its bootstrap standard error); columns only for what
+  some row has."""
+  cols = [k for k in SCORES + ('fd', 'seconds_per_image') if any(k in r for r in rows)]
+  head = ('| mask | method | n | ' + ' | '.join(_HEADS[k] for k in cols) + ' |\n'
+          + '|---' * (3 + len(cols)) + '|\n')
+
+  def cell(r, k):
+    if k not in r:
+      return ''
+    if k == 'fd':
+      return f'{r["fd"]:.1f} ± {r.get("fd_se", float("nan")):.1f}'
+    if k == 'seconds_per_image':
+      return f'{r[k]:.2f}'
+    return f'{r[k]:.3f} ± {r[k + "_std"]:.3f}'
+
+  return head + ''.join(f'| {r["mask_type"]} | {r["method"]} | {r["n"]} | '
+                        + ' | '.join(cell(r, k) for k in cols) + ' |\n' for r in rows)
 
 
 def write(rows: List[dict], prefix: str) -> Tuple[str, str]:
   os.makedirs(os.path.dirname(os.path.abspath(prefix)), exist_ok=True)
   with open(prefix + '.md', 'w') as f:
     f.write(markdown(rows))
-  fields = ['mask_type', 'method', 'n'] + [x for k in errors.NAMES for x in (k, f'{k}_std')]
+  fields = (['mask_type', 'method', 'n'] + [x for k in SCORES for x in (k, f'{k}_std')] +
+            list(SET_VALUES))
   with open(prefix + '.csv', 'w', newline='') as f:
-    w = csv.DictWriter(f, fieldnames=fields)
+    w = csv.DictWriter(f, fieldnames=fields, restval='')
     w.writeheader()
     w.writerows(rows)
   return prefix + '.md', prefix + '.csv'

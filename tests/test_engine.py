@@ -136,6 +136,68 @@ def test_batch_of_one_equals_batch_of_eight(nets):
   np.testing.assert_allclose(one['g'][0], big['g'][5], atol=1e-4)
 
 
+def test_every_restart_is_returned_and_makes_the_fill(nets):
+  g_net, d_net, _ = nets
+  y, m = _batch(2)
+  cfg = engine.Config(method='yeh', iters=10, print_freq=10, restarts=3, fill='mean')
+  inp = engine.Inpainter(g_net, d_net, None, cfg)
+  out = inp.inpaint(y, m, log=lambda s: None)
+  assert out['g_restarts'].shape == (3, 2, 64, 64, 3) and out['loss_restarts'].shape == (3, 2)
+  np.testing.assert_allclose(out['loss'], out['loss_restarts'].min(axis=0))
+  # Each restart's G(z) is what the network makes of that restart's best z.
+  assert not np.allclose(out['g_restarts'][0], out['g_restarts'][1])
+  np.testing.assert_allclose(out['g'], out['g_restarts'].mean(axis=0), atol=1e-6)
+  hole = m < 0.5
+  assert out['spread'][~hole].max() == 0 and out['spread'][hole].min() > 0
+  np.testing.assert_allclose(out['spread'][hole],
+                             out['g_restarts'].std(axis=0).mean(axis=-1)[hole], atol=1e-6)
+
+
+def test_combine_ranks_restarts_by_loss():
+  rng = np.random.default_rng(0)
+  g = rng.uniform(-1, 1, (4, 2, 8, 8, 3)).astype(np.float32)
+  losses = np.array([[3.0, np.nan], [1.0, 2.0], [2.0, 0.5], [4.0, 1.0]])
+  m = np.ones((2, 8, 8), np.float32)
+  m[:, 2:6, 2:6] = 0
+  best, spread = engine.combine(g, losses, m, 'best')
+  np.testing.assert_array_equal(best, np.stack([g[1, 0], g[2, 1]]))
+  mean2, _ = engine.combine(g, losses, m, 'mean', k=2)
+  np.testing.assert_allclose(mean2, np.stack([(g[1, 0] + g[2, 0]) / 2, (g[2, 1] + g[3, 1]) / 2]),
+                             atol=1e-6)
+  med, _ = engine.combine(g, losses, m, 'median', k=3)  # A NaN loss ranks last.
+  np.testing.assert_allclose(med[1], np.median(g[[2, 3, 1], 1], axis=0), atol=1e-6)
+  assert spread[m > 0.5].max() == 0
+  with pytest.raises(ValueError, match='best, mean, median'):
+    engine.combine(g, losses, m, 'mode')
+
+
+def test_mean_of_identical_restarts_equals_best(nets):
+  g_net, d_net, _ = nets
+  y, m = _batch(2)
+  fills = {}
+  for fill in ('best', 'mean', 'median'):
+    cfg = engine.Config(method='yeh', iters=10, print_freq=10, restarts=3, fill=fill)
+    inp = engine.Inpainter(g_net, d_net, None, cfg)
+    z0 = np.tile(inp.initial_z(2), (3, 1))  # Every restart starts from the same z.
+    fills[fill] = inp.inpaint(y, m, z0=z0, log=lambda s: None)
+  np.testing.assert_allclose(fills['mean']['g'], fills['best']['g'], atol=1e-6)
+  np.testing.assert_allclose(fills['median']['g'], fills['best']['g'], atol=1e-6)
+  assert fills['mean']['spread'].max() < 1e-6
+
+
+def test_batched_restarts_equal_one_image_at_a_time(nets):
+  g_net, d_net, c_net = nets
+  y, m = _batch(4, seed=2, mask_type='pattern')
+  cfg = engine.Config(iters=10, print_freq=10, restarts=3, fill='mean', fill_k=2)
+  inp = engine.Inpainter(g_net, d_net, c_net, cfg)
+  z0 = inp.initial_z(12)  # Restart r of image i at row r * 4 + i.
+  big = inp.inpaint(y, m, z0=z0, log=lambda s: None)
+  one = inp.inpaint(y[2:3], m[2:3], z0=z0[2::4], log=lambda s: None)
+  np.testing.assert_allclose(one['g'][0], big['g'][2], atol=1e-4)
+  np.testing.assert_allclose(one['spread'][0], big['spread'][2], atol=1e-4)
+  np.testing.assert_allclose(one['loss_restarts'][:, 0], big['loss_restarts'][:, 2], rtol=1e-4)
+
+
 def test_all_known_returns_input_and_all_missing_runs(nets):
   g_net, d_net, c_net = nets
   y, _ = _batch(2)

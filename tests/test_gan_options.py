@@ -88,47 +88,6 @@ def test_bf16_training_keeps_float32_variables():
   assert gan.sample(tf.zeros([2, 100])).dtype == tf.float32
 
 
-def test_mode_seeking_term_is_large_for_alike_images_and_its_gradient_spreads_them():
-  z = tf.constant(np.random.default_rng(0).uniform(-1, 1, (4, 100)).astype(np.float32))
-  same = tf.ones([4, 8, 8, 3]) * 0.3
-  apart = tf.constant(np.random.default_rng(1).uniform(-1, 1, (4, 8, 8, 3)).astype(np.float32))
-  assert float(train_gan.mode_seeking_term(same, z)) > 1e4  # 1 / eps: nothing varies.
-  assert float(train_gan.mode_seeking_term(apart, z)) < 2.0
-  x = tf.Variable(same + tf.random.stateless_uniform([4, 8, 8, 3], (0, 1), -0.01, 0.01))
-  with tf.GradientTape() as tape:
-    loss = train_gan.mode_seeking_term(x, z)
-  spread = lambda v: float(tf.reduce_mean(tf.abs(v[:2] - v[2:])))
-  before = spread(x)
-  x.assign_sub(1e-8 * tape.gradient(loss, x))  # One descent step on the term.
-  assert spread(x) > before
-
-
-@pytest.mark.parametrize('option', [{'mode_seeking': 1.0}, {'consistency': 10.0},
-                                    {'consistency': 10.0, 'diffaug': 'translation'}])
-def test_regularized_steps_train_and_change_the_losses(option):
-  real = np.random.default_rng(0).uniform(-1, 1, (4, 64, 64, 3)).astype(np.float32)
-  plain = train_gan.GAN(tiny_gan_config(**{k: v for k, v in option.items() if k == 'diffaug'}))
-  reg = train_gan.GAN(tiny_gan_config(**option))
-  for w_reg, w in zip(reg.generator.weights + reg.discriminator.weights,
-                      plain.generator.weights + plain.discriminator.weights):
-    w_reg.assign(w)
-  d0, g0 = plain.train_step(real)
-  d1, g1 = reg.train_step(real)
-  assert np.isfinite(float(d1)) and np.isfinite(float(g1))
-  if 'mode_seeking' in option:  # G's loss carries the term (> 0); D's step is unchanged.
-    assert float(g1) > float(g0)
-    np.testing.assert_allclose(float(d1), float(d0), rtol=1e-5)
-  else:  # D's loss carries the (non-negative) consistency term.
-    assert float(d1) > float(d0)
-
-
-@pytest.mark.parametrize('field,value', [('mode_seeking', -1.0), ('consistency', -0.5)])
-def test_negative_regularizer_weight_is_a_config_error(field, value):
-  from inpaint import checks
-  with pytest.raises(checks.ConfigError, match=field):
-    tiny_gan_config(**{field: value}).validate()
-
-
 @pytest.mark.parametrize('kind', ['generator', 'discriminator'])
 def test_widen_keeps_the_function_and_breaks_the_symmetry(kind):
   from inpaint import dcgan
@@ -168,28 +127,6 @@ def test_training_can_start_from_a_narrower_export(cropped_dir, tmp_path, tiny_m
   cfg.width = 1.5 * TINY
   with pytest.raises(ckpt.CheckpointError, match='cannot start --width'):
     train_gan.train(cfg)
-
-
-def test_joint_d_batch_shares_batch_norm_and_trains():
-  rng = np.random.default_rng(0)
-  real = rng.uniform(-1, 1, (4, 64, 64, 3)).astype(np.float32)
-  fake = rng.uniform(-0.1, 0.1, (4, 64, 64, 3)).astype(np.float32)
-  aug = diffaug.draw(tf.random.Generator.from_seed(0), 4, 64, diffaug.parse_policy(''))
-  plain = train_gan.GAN(tiny_gan_config())
-  joint = train_gan.GAN(tiny_gan_config(joint_d_batch=True))
-  for w_j, w in zip(joint.generator.weights + joint.discriminator.weights,
-                    plain.generator.weights + plain.discriminator.weights):
-    w_j.assign(w)
-  # Alone, D's real logits do not depend on the fake batch; together they do (shared stats).
-  alone = plain._d_pair(real, fake, aug, aug)[0]
-  np.testing.assert_allclose(alone, plain._d_pair(real, -fake, aug, aug)[0], rtol=1e-5)
-  together = [joint._d_pair(real, f, aug, aug)[0] for f in (fake, 3 * fake + 0.5)]
-  assert np.abs(np.asarray(together[0]) - np.asarray(together[1])).max() > 1e-3
-  assert np.abs(np.asarray(together[0]) - np.asarray(alone)).max() > 1e-3
-  d0, g0 = plain.train_step(real)
-  d1, g1 = joint.train_step(real)
-  assert np.isfinite(float(d1)) and np.isfinite(float(g1))
-  assert float(d1) != pytest.approx(float(d0), rel=1e-4)
 
 
 def test_spectral_d_has_unit_norm_layers_and_per_image_logits():
@@ -246,27 +183,6 @@ def checks_error():
   return checks.ConfigError
 
 
-def test_minibatch_stddev_channel_is_each_groups_spread():
-  from inpaint import dcgan
-  x = np.random.default_rng(0).normal(0, 1, (8, 2, 2, 3)).astype(np.float32)
-  x[1::2] *= 3  # Groups of 4 are images 0,2,4,6 and 1,3,5,7: the second varies 3x more.
-  out = dcgan.MinibatchStddev(4)(tf.constant(x)).numpy()
-  assert out.shape == (8, 2, 2, 4)
-  np.testing.assert_array_equal(out[..., :3], x)
-  want = [x[k::2].std(0).mean() for k in (0, 1)]
-  np.testing.assert_allclose(out[:, 0, 0, 3], want * 4, rtol=1e-5)
-  assert np.ptp(out[..., 3].reshape(8, -1), axis=1).max() == 0  # One value per image.
-  # Six images do not split into groups of 4: one group; one image: no spread.
-  np.testing.assert_allclose(dcgan.MinibatchStddev(4)(tf.constant(x[:6])).numpy()[:, 0, 0, 3],
-                             x[:6].std(0).mean(), rtol=1e-5)
-  assert dcgan.MinibatchStddev(4)(tf.constant(x[:1])).numpy()[0, 0, 0, 3] < 1e-3
-  # Identical images (a collapsed G) get a smaller channel than varied ones.
-  same = np.repeat(x[:1], 8, 0)
-  assert dcgan.MinibatchStddev(4)(tf.constant(same)).numpy()[..., 3].max() < out[..., 3].min()
-  with pytest.raises(ValueError, match='group_size'):
-    dcgan.MinibatchStddev(0)
-
-
 def _warm_start_and_export(cropped_dir, tmp_path, tiny_models, **options):
   """Two steps from the tiny export with `options`, then an export of the run.
 
@@ -284,63 +200,6 @@ def _warm_start_and_export(cropped_dir, tmp_path, tiny_models, **options):
   out = str(tmp_path / 'export')
   train_gan.export(run, out)
   return cfg, run, train_gan.load_gan(out)
-
-
-def test_minibatch_stddev_d_starts_from_a_plain_export_with_its_function(cropped_dir, tmp_path,
-                                                                          tiny_models):
-  from inpaint import dcgan
-  from tests.conftest import TINY
-  _, d_plain, _ = train_gan.load_gan(tiny_models['dcgan'])
-  d_mb = dcgan.build_discriminator(64, TINY, mbstd=4)
-  dcgan.add_mbstd(d_plain, d_mb)
-  x = np.random.default_rng(1).uniform(-1, 1, (8, 64, 64, 3)).astype(np.float32)
-  for training in (False, True):
-    np.testing.assert_allclose(d_mb(x, training=training), d_plain(x, training=training),
-                               atol=1e-5)
-  with pytest.raises(ValueError, match='cannot be widened'):
-    dcgan.widen(d_mb, dcgan.build_discriminator(64, 2 * TINY, mbstd=4), np.random.default_rng(0))
-  cfg, run, (_, d, conf) = _warm_start_and_export(cropped_dir, tmp_path, tiny_models, d_mbstd=2)
-  assert conf['d_mbstd'] == 2 and d.get_layer('h3_mbstd').group_size == 2
-  # The new channel's weights moved off zero: D uses the batch's spread.
-  k = d.get_layer('h4_linear').kernel.numpy()
-  c = d.get_layer('h3_flatten').input.shape[-1]
-  assert np.abs(k.reshape(-1, c)[:, -1]).max() > 0
-  cfg.iters, cfg.load_model, cfg.init_from, cfg.d_mbstd = 3, run, None, 0
-  with pytest.raises(ckpt.CheckpointError, match='d_mbstd'):
-    train_gan.train(cfg)
-  with pytest.raises(checks_error(), match='d_mbstd'):
-    tiny_gan_config(d_mbstd=-1).validate()
-
-
-def test_residual_g_starts_from_a_plain_export_with_its_function(cropped_dir, tmp_path,
-                                                                 tiny_models):
-  from inpaint import dcgan
-  from tests.conftest import TINY
-  g_plain, d_plain, _ = train_gan.load_gan(tiny_models['dcgan'])
-  g_res = dcgan.build_generator(100, 64, TINY, res=2)
-  names = {lay.name for lay in g_res.layers}
-  assert {'h1_res0_conv1', 'h2_res1_conv2', 'h3_res1_add'} <= names
-  assert g_res.count_params() > g_plain.count_params()
-  dcgan.deepen(g_plain, g_res)
-  z = dcgan.sample_z(3, 8, 100)
-  for training in (False, True):
-    np.testing.assert_allclose(g_res(z, training=training), g_plain(z, training=training),
-                               atol=1e-5)
-  with pytest.raises(ValueError, match='cannot deepen'):  # Fewer blocks cannot take more.
-    dcgan.deepen(g_res, dcgan.build_generator(100, 64, TINY, res=1))
-  with pytest.raises(ValueError, match='cannot be widened'):
-    dcgan.widen(g_res, dcgan.build_generator(100, 64, 2 * TINY, res=2), np.random.default_rng(0))
-  cfg, run, (g, d, conf) = _warm_start_and_export(cropped_dir, tmp_path, tiny_models, g_res=1,
-                                                  ema_decay=0.9)
-  assert conf['g_res'] == 1
-  # D came over unchanged in its weights' shapes, and the new blocks' gates opened.
-  assert [w.shape for w in d.weights] == [w.shape for w in d_plain.weights]
-  assert abs(float(g.get_layer('h3_res0_gate').alpha.numpy())) > 0
-  cfg.iters, cfg.load_model, cfg.init_from, cfg.g_res = 3, run, None, 0
-  with pytest.raises(ckpt.CheckpointError, match='g_res'):
-    train_gan.train(cfg)
-  with pytest.raises(checks_error(), match='g_res'):
-    tiny_gan_config(g_res=-1).validate()
 
 
 def test_projected_d_reads_frozen_classifier_features_and_trains_only_its_heads(

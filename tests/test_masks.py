@@ -6,7 +6,7 @@ from PIL import Image
 
 from masks import generate as mg
 
-EXPECTED_HOLE = {'center': 0.25, 'left': 0.5, 'random': 0.8, 'half': 0.5, 'pattern': 0.25}
+EXPECTED_HOLE = {'center': 0.25, 'left': 0.5, 'random': 0.7, 'half': 0.5, 'pattern': 0.25}
 
 
 @pytest.mark.parametrize('mask_type', mg.MASK_TYPES)
@@ -16,6 +16,13 @@ def test_shape_fraction_determinism(mask_type):
   assert set(np.unique(m)) <= {0.0, 1.0}
   assert abs((1 - m.mean()) - EXPECTED_HOLE[mask_type]) < 0.03
   assert np.array_equal(m, mg.make_mask(mask_type, 64, seed=5))
+
+
+def test_random_mask_ratio_is_a_setting():
+  yeh = mg.make_mask('random', 64, seed=5, missing=0.8)
+  assert abs((1 - yeh.mean()) - 0.8) < 0.03
+  with pytest.raises(ValueError, match='random_missing'):
+    mg.make_mask('random', 64, missing=1.0)
 
 
 def test_fixed_geometry():

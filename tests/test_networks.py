@@ -74,3 +74,12 @@ def test_a_swapped_training_run_does_not_resume(tmp_path):
   ckpt.check_resumable({'width': 1.0}, {'width': 1.0}, str(tmp_path))
   with pytest.raises(ckpt.CheckpointError, match='channel_order'):
     networks._loaded({}, {'channel_order': 'grb'})
+
+
+def test_an_export_with_a_retired_option_is_one_clear_error(tiny_models, tmp_path):
+  out = tmp_path / 'res'
+  shutil.copytree(tiny_models['dcgan'], out)
+  conf = json.loads((out / 'config.json').read_text())
+  (out / 'config.json').write_text(json.dumps({**conf, 'g_res': 1}))
+  with pytest.raises(ckpt.CheckpointError, match='g_res, an option'):
+    networks.load(str(out))

@@ -42,6 +42,31 @@ def test_dataset_job_writes_outputs(tiny_models, tmp_path, cropped_dir, method):
   assert np.abs(res[:, 32:] - orig[:, 32:]).max() <= 1
 
 
+def test_restarts_write_a_spread_map_zero_outside_the_hole(tiny_models, tmp_path, cropped_dir):
+  rc = _rc(tiny_models, tmp_path, data_dir=cropped_dir, split='all', mask_type='center',
+           engine={'method': 'yeh', 'restarts': 3, 'fill': 'mean'})
+  [s] = runlib.inpaint_dataset(rc, log=lambda s: None)
+  out = tmp_path / 'out'
+  assert len(glob.glob(str(out / '*_spread.png'))) == 4 and s['settings']['fill'] == 'mean'
+  spread = np.asarray(Image.open(out / 'try00_img0000_spread.png'))
+  hole = mg.make_mask('center', 64) < 0.5
+  assert spread[~hole].max() == 0 and spread[hole].max() > 0
+  # An own photo: the map at the photo's size, zero wherever the photo is kept.
+  photo = np.random.default_rng(1).integers(0, 256, (50, 70, 3), dtype=np.uint8)
+  Image.fromarray(photo).save(tmp_path / 'p.png')
+  hole = np.zeros((50, 70), bool)
+  hole[10:40, 5:30] = True
+  Image.fromarray(hole.astype(np.uint8) * 255).save(tmp_path / 'm.png')
+  rc.image, rc.mask, rc.output_dir = str(tmp_path / 'p.png'), str(tmp_path / 'm.png'), str(out / 'own')
+  photolib.inpaint_photos(rc, log=lambda s: None)
+  big = np.asarray(Image.open(out / 'own' / 'p_spread.png'))
+  assert big.shape == (50, 70, 3) and big[~hole].max() == 0 and big[hole].max() > 0
+  # One restart: no spread to show, no map.
+  rc.engine.restarts, rc.output_dir = 1, str(out / 'one')
+  photolib.inpaint_photos(rc, log=lambda s: None)
+  assert not glob.glob(str(out / 'one' / '*spread*'))
+
+
 def test_dataset_tries_return_results_in_memory(tiny_models, tmp_path, cropped_dir):
   """The job itself writes nothing; writing is write_try's step."""
   rc = _rc(tiny_models, tmp_path, data_dir=cropped_dir, split='all', mask_type='center',
