@@ -25,6 +25,7 @@ stops moving; the batch ends when all have stopped.
 
 import contextlib
 import dataclasses
+import functools
 import time
 from typing import Callable, Dict, NamedTuple, Optional
 
@@ -48,6 +49,9 @@ SEMANTIC_INPUTS = ('composite', 'masked')
 # How the restarts of an image make its fill: the lowest-loss one, or the per-pixel mean or
 # median of the fill_k lowest-loss ones' G(z) (an ensemble: combine()).
 FILLS = ('best', 'mean', 'median')
+# What the layer-reconstruction experiment can match: a GoogLeNet endpoint or the softmax.
+SOFTMAX = 'softmax'
+RECONSTRUCT_LAYERS = gmodel.ENDPOINTS + (SOFTMAX,)
 # Optimization steps per image (restarts x iterations) when iters is unset: the seed's 1,500.
 ITER_BUDGET = 1500
 # Each method's restarts and fill when unset: yeh is Yeh et al. as published (one run).
@@ -388,23 +392,26 @@ class SeedLoss:
 
 class FeatureMatchLoss:
   """The seed's layer-reconstruction loss: feature_loss between GoogLeNet endpoint
-  cfg.layer of G(z) and of the target y; no pixel is compared (m and w are unused)."""
+  `endpoint` (default cfg.layer; 'softmax': the class probabilities) of G(z) and of the
+  target y; no pixel is compared (m and w are unused)."""
 
   keys = ['semantic']
   uses_context = False
 
   def __init__(self, generator: keras.Model, discriminator, classifier: keras.Model,
-               cfg: Config):
+               cfg: Config, endpoint: Optional[str] = None):
     del discriminator
     self.generator = generator
-    self.layer = cfg.layer
-    self.features = gmodel.feature_model(classifier, [cfg.layer])
+    self.layer = endpoint or cfg.layer
+    self.features = gmodel.feature_model(
+        classifier, [] if self.layer == SOFTMAX else [self.layer])
 
   def __call__(self, z, y, m, w):
     del m, w
     g = _f32(self.generator(z, training=False))
     n = tf.shape(g)[0]
-    f = _f32(self.features(tf.concat([g, y], 0), training=False)[self.layer])
+    out = self.features(tf.concat([g, y], 0), training=False)
+    f = tf.nn.softmax(_f32(out['logits'])) if self.layer == SOFTMAX else _f32(out[self.layer])
     sem = feature_loss(f[:n], f[n:])
     return sem, {'semantic': sem}, g
 
@@ -697,11 +704,14 @@ def reconstruct(generator: keras.Model, classifier: keras.Model, layer: str,
   Returns:
     dict as Inpainter.inpaint ('g' = the reconstructions).
   """
-  if layer not in gmodel.ENDPOINTS:
-    raise ValueError(f'unknown GoogLeNet layer --reconstruct={layer!r}; choose one of '
-                     f'{", ".join(gmodel.ENDPOINTS)}')
-  rec_cfg = dataclasses.replace(cfg, method='semantic', layer=layer, layer_2=layer)
-  inp = Inpainter(generator, None, classifier, rec_cfg, loss=FeatureMatchLoss)
+  if layer not in RECONSTRUCT_LAYERS:
+    raise ValueError(f'unknown GoogLeNet layer --reconstruct={layer!r}; choose from '
+                     f'{", ".join(RECONSTRUCT_LAYERS)}')
+  # One code per image, kept as it is: a reconstruction, not an ensemble fill.
+  rec_cfg = dataclasses.replace(cfg, method='semantic', restarts=1, fill='best',
+                                iters=cfg.iters or ITER_BUDGET)
+  inp = Inpainter(generator, None, classifier, rec_cfg,
+                  loss=functools.partial(FeatureMatchLoss, endpoint=layer))
   # An all-missing mask: no pixel of the image is compared, only its features.
   masks = np.zeros(images.shape[:3], np.float32)
   return inp.inpaint(images, masks, log=log)

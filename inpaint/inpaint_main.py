@@ -57,8 +57,9 @@ flags.DEFINE_string('image', None, 'Own photo (file or folder) to inpaint; needs
 flags.DEFINE_string('mask', None, 'Mask PNG for --image (white = fill, black = keep), or a '
                     'folder of masks named as the photos (<stem>.png or <stem>_mask.png).')
 flags.DEFINE_bool('overwrite', False, 'Redo photos whose output already exists (else skipped).')
-flags.DEFINE_string('reconstruct', None, 'Run the layer-reconstruction experiment on this '
-                    'GoogLeNet layer instead of inpainting.')
+flags.DEFINE_string('reconstruct', None, 'Run the layer-reconstruction experiment instead '
+                    'of inpainting: comma-separated GoogLeNet layers (or softmax), one row '
+                    'of the grid each.')
 flags.DEFINE_integer('seed', 0, 'Seed of the image choice, the masks and z.')
 flags.DEFINE_bool('jit_compile', False, 'Compile the loop with XLA.')
 flags.DEFINE_string('compute_dtype', 'float32', f'Network compute dtype: '

@@ -9,7 +9,6 @@ from typing import Callable, Iterator, List, Optional
 import numpy as np
 import tensorflow as tf
 
-from googlenet import model as gmodel
 from inpaint import baseline
 from inpaint import blend
 from inpaint import checks
@@ -62,8 +61,8 @@ class RunConfig:
     checks.positive(self, 'img_size', 'num_try', 'sample_batch', 'z_dim', 'n_class')
     if not 0 < self.random_missing < 1:
       raise checks.ConfigError('random_missing', self.random_missing, 'must be in (0, 1)')
-    if self.reconstruct:
-      checks.choice(self, 'reconstruct', gmodel.ENDPOINTS)
+    for layer in (self.reconstruct or '').split(',') if self.reconstruct else []:
+      checks.check_choice('reconstruct', layer, engine_lib.RECONSTRUCT_LAYERS)
     if self.mask and not self.image:
       raise checks.ConfigError('mask', self.mask, 'needs an image (a file or folder) to apply to')
 
@@ -72,7 +71,7 @@ class RunConfig:
     if self.output_dir:
       return self.output_dir
     if self.reconstruct:
-      return os.path.join(self.dataset, 'reconstruct', self.reconstruct)
+      return os.path.join(self.dataset, 'reconstruct', self.reconstruct.replace(',', '+'))
     if self.image:
       return os.path.join(self.dataset, 'inpaint', 'own')
     base = os.path.join(self.dataset, 'inpaint', self.mask_type)  # semantic: the seed's folder.
@@ -272,20 +271,28 @@ def inpaint_dataset(rc: RunConfig, log=print, strategy=None) -> List[dict]:
 
 
 def reconstruct_layer(rc: RunConfig, log=print) -> str:
-  """The seed's reconstruction experiment; writes a grid (original | reconstruction)."""
+  """The seed's reconstruction experiment: for each layer of rc.reconstruct (comma-
+  separated), z is optimized so that G(z)'s features there match the image's; writes a
+  grid with one column per image and one row per layer (the original on top) and a JSON
+  of the feature errors."""
+  layers = rc.reconstruct.split(',')
   models = Models(rc, need_gan=True, need_classifier=True)
   y, real = pick_images(rc, rc.sample_batch, log)
   if y is None:
     y = generated_images(models.generator, rc.sample_batch, rc.z_dim, rc.seed)
-  out = engine_lib.reconstruct(models.generator, models.classifier, rc.reconstruct, y, rc.engine,
-                           log=log)
+  rows, errors = [y], {}
+  for layer in layers:
+    out = engine_lib.reconstruct(models.generator, models.classifier, layer, y, rc.engine,
+                                 log=log)
+    rows.append(out['g'])
+    errors[layer] = [float(v) for v in out['loss']]
+    log(f'reconstruction from {layer}: mean feature error {np.mean(out["loss"]):.4g}')
   out_dir = rc.out_dir()
   path = imgs.save_rows(os.path.join(out_dir, 'reconstruct_grid.png'),
-                        [y, out['g']])
+                        [np.stack([r[i] for r in rows]) for i in range(len(y))],
+                        max_rows=len(rows))
   with open(os.path.join(out_dir, 'reconstruct.json'), 'w') as f:
-    json.dump({'layer': rc.reconstruct, 'source': 'dataset' if real else 'generated',
-               'feature_error': [float(v) for v in out['loss']],
-               'seconds': out['seconds']}, f, indent=2)
-  log(f'reconstruction from {rc.reconstruct}: mean feature error '
-      f'{float(np.mean(out["loss"])):.4g} -> {path}')
+    json.dump({'rows': ['original'] + layers, 'source': 'dataset' if real else 'generated',
+               'feature_error': errors}, f, indent=2)
+  log(f'rows: original, {", ".join(layers)} -> {path}')
   return path

@@ -106,3 +106,31 @@ def test_bare_googlenet_train_trains_then_evaluates(cropped_dir, tmp_path):
   again = _run('googlenet.train', *args[:2], '--maxepoch=2', *args[3:], cwd=str(tmp_path))
   assert again.returncode == 0, again.stderr[-2000:]
   assert 'resuming' in again.stdout and 'epoch 2/2' in again.stdout and 'epoch 1/2' not in again.stdout
+
+
+def test_dcgan_recipes_parse_and_their_last_stage_is_the_shipped_one():
+  """inpaint/recipes: every stage's flagfile is a valid trainer config, the stages' steps
+  add up to the shipped generator's, and the last stage's recipe is the one it records."""
+  import glob
+  import json
+  from absl import flags
+  from absl.testing import flagsaver
+  from inpaint import main
+  stages = sorted(glob.glob(os.path.join(ROOT, 'inpaint', 'recipes', 'dcgan_*.flags')))
+  assert len(stages) == 5
+  cfgs = []
+  with flagsaver.flagsaver():
+    for path in stages:
+      flags.FLAGS.unparse_flags()
+      flags.FLAGS(['prog', f'--flagfile={path}'])
+      assert flags.FLAGS.training
+      cfgs.append(main.config_from_flags())
+    flags.FLAGS.unparse_flags()
+  with open(os.path.join(ROOT, 'checkpoints', 'dcgan_projected', 'config.json')) as f:
+    shipped = json.load(f)
+  assert sum(c.iters for c in cfgs) == shipped['total_steps']
+  last, recipe = cfgs[-1], shipped['recipe']
+  assert (last.learning_rate, last.d_learning_rate, last.diffaug, last.ema_decay) == (
+      recipe['learning_rate'], recipe['d_learning_rate'], recipe['diffaug'], recipe['ema_decay'])
+  assert last.d_features == shipped['d_features'] and last.width == shipped['width']
+  assert [c.iters for c in cfgs[1:4]] == [s['step'] for s in shipped['lineage'][1:]]

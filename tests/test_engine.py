@@ -240,6 +240,9 @@ def test_reconstruct_lowers_feature_error(nets):
                            log=lambda s: None)
   assert out['g'].shape == y.shape and (out['loss'] < 1.5).all()
   assert list(out['terms']) == ['semantic']
+  soft = engine.reconstruct(g_net, c_net, 'softmax', y, engine.Config(iters=5, print_freq=5),
+                            log=lambda s: None)
+  assert soft['g'].shape == y.shape and np.isfinite(soft['loss']).all()
 
 
 class _PixelLoss:

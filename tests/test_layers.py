@@ -12,7 +12,7 @@ PACKAGES = ('inpaint', 'googlenet', 'metrics', 'masks')
 # Bottom to top. Entry points (the last layer) only parse flags and call the layers below.
 LAYERS = (
     # Numpy-only foundations: masks and the error functions.
-    ('masks', 'masks.generate', 'metrics', 'metrics.errors', 'inpaint',
+    ('masks', 'masks.generate', 'metrics', 'metrics.errors', 'metrics.reporting', 'inpaint',
      'googlenet', 'inpaint.checks'),
     # Shared by both trainers and the inpainting jobs: data, checkpoints, devices, the
     # classical fills, blending, both model definitions; tables of metrics.
@@ -30,7 +30,7 @@ LAYERS = (
     # Entry points.
     ('inpaint.main', 'inpaint.inpaint_main', 'googlenet.train', 'metrics.compare',
      'metrics.sweep', 'metrics.fd_main', 'metrics.fd_curve', 'metrics.benchmark',
-     'metrics.measure_errors', 'masks.__main__'),
+     'metrics.measure_errors', 'metrics.report', 'masks.__main__'),
 )
 RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}
 ENTRY = set(LAYERS[-1])

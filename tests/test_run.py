@@ -129,9 +129,18 @@ def test_own_photo_bad_inputs(tiny_models, tmp_path):
 
 
 def test_reconstruct_writes_grid(tiny_models, tmp_path, cropped_dir):
-  rc = _rc(tiny_models, tmp_path, data_dir=cropped_dir, split='all', reconstruct='inception_3b')
+  rc = _rc(tiny_models, tmp_path, data_dir=cropped_dir, split='all',
+           reconstruct='inception_3b,softmax')
   path = runlib.reconstruct_layer(rc, log=lambda s: None)
-  assert os.path.exists(path)
+  # One column per image (4), one row each for the original and the two layers.
+  assert Image.open(path).size[1] > 3 * 64 > Image.open(path).size[1] - 64
+  with open(os.path.join(os.path.dirname(path), 'reconstruct.json')) as f:
+    rec = json.load(f)
+  assert rec['rows'] == ['original', 'inception_3b', 'softmax']
+  assert all(len(v) == 4 and np.isfinite(v).all() for v in rec['feature_error'].values())
+  rc.reconstruct = 'inception_9z'
+  with pytest.raises(ValueError, match='inception_9z'):
+    rc.validate()
 
 
 def test_tiny_photo_and_alpha_mask(tiny_models, tmp_path):

@@ -1,0 +1,32 @@
+"""`python -m metrics.report`: writes docs/results.md and docs/training.md from their
+templates (docs/*.in.md) and the result files (metrics.reporting). This file only
+parses flags.
+"""
+
+import os
+
+from absl import flags
+
+from inpaint import cli
+from metrics import reporting
+
+FLAGS = flags.FLAGS
+flags.DEFINE_list('pages', ['results', 'training'], 'Pages to write: docs/<page>.md from '
+                  'docs/<page>.in.md.')
+
+
+def run():
+  for page in FLAGS.pages:
+    template = os.path.join('docs', f'{page}.in.md')
+    if not os.path.exists(template):
+      raise cli.UsageError(f'--pages: no template {template!r} (run from the repository root)')
+    with open(template) as f:
+      text = reporting.render(f.read())
+    out = os.path.join('docs', f'{page}.md')
+    with open(out, 'w') as f:
+      f.write(text)
+    print(f'wrote {out}')
+
+
+if __name__ == '__main__':
+  cli.start(run)

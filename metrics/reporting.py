@@ -1,0 +1,122 @@
+"""docs/*.md from their templates (docs/*.in.md) and the result files under metrics/results.
+
+A template is markdown with directive lines, each replaced by what it names:
+
+* `{{include <path>}}`: the file (a table written by metrics.compare or metrics.sweep);
+* `{{tried}}`: the table of DCGAN training options tried (TRIED, measured in
+  metrics/results/dcgan_runs.csv, the FD curves of those runs);
+* `{{lineage}}`: the shipped generator's stages (inpaint/recipes with their FD).
+
+Nothing in a generated page's tables is typed by hand.
+"""
+
+import csv
+import json
+import os
+import re
+from typing import Dict, List, Sequence
+
+RESULTS = os.path.join('metrics', 'results')
+RUNS_CSV = os.path.join(RESULTS, 'dcgan_runs.csv')
+# (option, what it does, [(curve, run)] in dcgan_runs.csv, kept?)
+TRIED = (
+    ('full width from scratch (`--width=1`)', 'the seed\'s channel widths instead of half',
+     [('from_scratch_width', 'full_bf16_diffaug_ema'), ('from_scratch_width', 'half_bf16_diffaug_ema')],
+     'no: half width, better FD at equal wall time'),
+    ('`--diffaug=color,translation,cutout`', 'DiffAugment on real and generated images before D',
+     [('fine_tunes', 'lr 5e-5 +DiffAug'), ('fine_tunes', 'lr 5e-5')], 'yes (shipped)'),
+    ('`--ema_decay=0.999` from step 0', 'EMA of G from the start instead of after 6,000 steps',
+     [('scratch_ema', 'seed recipe + EMA')], 'EMA yes (shipped, from step 6,000)'),
+    ('`--d_learning_rate` (two time-scale)', 'D at its own learning rate',
+     [('fine_tunes', 'TTUR D 5e-5 G 1.25e-5 +DiffAug'), ('projected_d', 'G 5e-5 D 2e-4')],
+     'yes (shipped with the projected D)'),
+    ('mode seeking (`--mode_seeking=1`)', 'G penalized when distant latents give alike images',
+     [('fine_tunes', 'mode seeking 1 +DiffAug')], 'removed'),
+    ('consistency regularization (`--consistency=10`)', 'D penalized when an augmentation moves its logit',
+     [('fine_tunes', 'bCR 10 +DiffAug (stopped)')], 'removed'),
+    ('grown to full width (Net2WiderNet, `--init_from` + `--width=1`)', 'the half-width G and D widened, same function',
+     [('fine_tunes', 'widened to full width +DiffAug'), ('fine_tunes_5e-5', 'full width 5e-5')],
+     'option kept, not shipped'),
+    ('batch 256', '4x the images per step', [('fine_tunes_5e-5', 'batch 256 5e-5')], 'no'),
+    ('joint D batch (`--joint_d_batch`)', 'D sees real and generated images in one batch-norm batch',
+     [('fine_tunes_5e-5', 'joint D batch 5e-5'), ('scratch_joint_d', 'joint from scratch')], 'removed'),
+    ('spectral-norm D (`--d_norm=spectral`)', 'SN-DCGAN\'s D, no batch norm',
+     [('scratch_ema', 'seed recipe + EMA + SN D'), ('spectral_d', 'shipped G + fresh SN D')],
+     'option kept, not shipped'),
+    ('minibatch stddev in D (`--d_mbstd=4`)', 'D sees the spread of each group of 4 images',
+     [('mbstd', 'mbstd + lr 5e-5 + DiffAug')], 'removed'),
+    ('residual G (`--g_res=1`)', 'a residual block after each upsampling of G',
+     [('residual_g', 'res_lo_5e-5_diffaug'), ('residual_g', 'res_gate_2e-4_diffaug')], 'removed'),
+    ('projected D (`--d_features=...`)', 'D reads frozen GoogLeNet layers instead of pixels',
+     [('projected_d', 'G 5e-5 D 2e-4'), ('projected_d', 'Adam 2e-4')], 'yes (shipped G)'),
+)
+
+
+def read_runs(path: str = RUNS_CSV) -> Dict[tuple, List[dict]]:
+  """{(curve, run): rows sorted by step} of the FD curves file."""
+  out: Dict[tuple, List[dict]] = {}
+  with open(path) as f:
+    for r in csv.DictReader(f):
+      out.setdefault((r['curve'], r['run']), []).append(r)
+  return {k: sorted(v, key=lambda r: int(r['step'])) for k, v in out.items()}
+
+
+def _curve(rows: Sequence[dict]) -> str:
+  fd = [float(r['fd_generated_val']) for r in rows]
+  best = min(range(len(fd)), key=fd.__getitem__)
+  return (f'{fd[0]:.1f} -> best {fd[best]:.1f} (step {int(rows[best]["step"]):,}) -> '
+          f'{fd[-1]:.1f} at {int(rows[-1]["step"]):,}')
+
+
+def tried_table(runs: Dict[tuple, List[dict]]) -> str:
+  """TRIED as markdown; 'measured' is each run's FD (2,000 generated vs val) first ->
+  best -> last snapshot, from the curves file."""
+  lines = ['| option | what it does | measured: FD first -> best -> last, per run | kept? |',
+           '|---|---|---|---|']
+  for option, what, keys, kept in TRIED:
+    effect = '; '.join(f'{run}: {_curve(runs[(curve, run)])}' for curve, run in keys)
+    lines.append(f'| {option} | {what} | {effect} | {kept} |')
+  return '\n'.join(lines) + '\n'
+
+
+def lineage_table(recipes: str = os.path.join('inpaint', 'recipes'),
+                  lineage_json: str = os.path.join(RESULTS, 'fd_lineage.json'),
+                  shipped_fd: str = os.path.join(RESULTS, 'fd.json')) -> str:
+  """The recipes in order, each with its steps (its flagfile) and the FD of its export
+  where measured (fd_lineage.json; the last: fd.json)."""
+  with open(lineage_json) as f:
+    fds = {r['what']: r['fd'] for r in json.load(f)['rows']}
+  with open(shipped_fd) as f:
+    fds['dcgan_5_projected'] = json.load(f)['fd_generated_val']
+  lines = ['| recipe | steps | FD of its export (2,000 vs val) | what changes |', '|---|---|---|---|']
+  for name in sorted(n[:-6] for n in os.listdir(recipes) if n.endswith('.flags')):
+    with open(os.path.join(recipes, name + '.flags')) as f:
+      text = f.read()
+    steps = int(re.search(r'--iters=(\d+)', text).group(1))
+    what = ' '.join(l[2:] for l in text.splitlines() if l.startswith('# '))
+    fd = f'{fds[name]:.2f}' if name in fds else '(not scored)'
+    lines.append(f'| `{name}` | {steps:,} | {fd} | {what} |')
+  return '\n'.join(lines) + '\n'
+
+
+def render(template: str, root: str = '.') -> str:
+  """The template's text with every directive line replaced (module docstring).
+
+  Raises:
+    FileNotFoundError: an included file is missing.
+  """
+  out = []
+  for line in template.splitlines():
+    m = re.fullmatch(r'\{\{(include (\S+)|tried|lineage)\}\}', line.strip())
+    if not m:
+      out.append(line)
+    elif m.group(2):
+      with open(os.path.join(root, m.group(2))) as f:
+        out.append(f.read().rstrip('\n'))
+    elif m.group(1) == 'tried':
+      out.append(tried_table(read_runs(os.path.join(root, RUNS_CSV))).rstrip('\n'))
+    else:
+      out.append(lineage_table(os.path.join(root, 'inpaint', 'recipes'),
+                               os.path.join(root, RESULTS, 'fd_lineage.json'),
+                               os.path.join(root, RESULTS, 'fd.json')).rstrip('\n'))
+  return '\n'.join(out) + '\n'
