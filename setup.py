@@ -10,7 +10,8 @@ setup(
     long_description_content_type='text/markdown',
     python_requires='>=3.10',
     packages=find_packages(include=['inpaint', 'googlenet', 'metrics', 'masks']),
-    package_data={'inpaint': ['seed.flags'], 'googlenet': ['seed.flags']},
+    package_data={'inpaint': ['seed.flags', 'recipes/*', 'examples/*.png'],
+                  'googlenet': ['seed.flags']},
     install_requires=[
         'tensorflow>=2.16,<3',  # Keras 3.
         'numpy',
@@ -20,5 +21,12 @@ setup(
         'tensorflow-datasets',
         'scipy',
     ],
-    extras_require={'test': ['pytest']},
+    extras_require={
+        # The inpainting page (python -m inpaint.app): Gradio gives the brush, layers,
+        # progress and the job queue.
+        'app': ['gradio>=5,<7'],
+        # The tests include the page, driven in Debian's chromium by Playwright (its Python
+        # package only; no browser download).
+        'test': ['pytest', 'gradio>=5,<7', 'playwright'],
+    },
 )

@@ -42,14 +42,16 @@ flags.DEFINE_integer('n_class', 196, 'Number of classes of the classifier.')
 flags.DEFINE_string('data_dir', None, 'Stanford Cars folder (default $CARS_DATA_DIR, then '
                     './data/stanford_cars).')
 flags.DEFINE_string('split', 'val', 'Which images to inpaint: train | val | all.')
+flags.DEFINE_enum('source', 'auto', ['auto', 'generated'], 'auto: the dataset when found, '
+                  'else cars drawn from the generator; generated: always those.')
 flags.DEFINE_string('output_dir', None, 'Output folder (default <dataset>/inpaint/<mask_type>/).')
 flags.DEFINE_string('method', _D.method, f'One of {", ".join(engine.METHODS)}.')
 flags.DEFINE_string('optimizer', _D.optimizer, f'One of {", ".join(engine.OPTIMIZERS)}.')
 flags.DEFINE_integer('restarts', _D.restarts, 'Latent codes optimized per image, all in one batch.')
 flags.DEFINE_string('fill', _D.fill, f'How the restarts make the fill: {", ".join(engine.FILLS)} '
-                    '(best: the lowest-loss restart; mean / median: per pixel over the --fill_k '
-                    'lowest-loss restarts). With several restarts a spread map is written.')
-flags.DEFINE_integer('fill_k', _D.fill_k, 'Restarts a mean or median fill uses, lowest loss '
+                    '(best: the lowest-loss restart; mean: per pixel over the --fill_k lowest-loss '
+                    'restarts). With several restarts a spread map is written.')
+flags.DEFINE_integer('fill_k', _D.fill_k, 'Restarts a mean fill uses, lowest loss '
                      'first (0 = all).')
 flags.DEFINE_string('classifier_dir', None, 'GoogLeNet run or export folder (default: the '
                     'shipped checkpoints/googlenet).')

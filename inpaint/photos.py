@@ -140,6 +140,44 @@ def _photo_z0(rc: runlib.RunConfig, models: Optional[runlib.Models], n: int) -> 
   return np.repeat(per_photo, n, axis=0)
 
 
+def fill_photos(rc: runlib.RunConfig, models: Optional[runlib.Models], batch: List[tuple],
+                log=print, on_chunk=None, candidates: bool = False) -> dict:
+  """Inpaints photos in memory: each at img_size, only its hole pasted back.
+
+  Args:
+    batch: [(photo uint8 [H, W, 3], mask [H, W] with 1 = known)], true colour.
+    on_chunk: optional fn(current engine result), every print_freq iterations.
+    candidates: also paste back every restart's own fill.
+
+  Returns:
+    {'out' (run.inpaint_batch's dict, at img_size), 'y' [N, s, s, 3], 'm' [N, s, s],
+    'full' [uint8 [H, W, 3]] per photo, 'spread' [float [H, W] in [0, 1] inside the hole]
+    per photo or None (one restart), 'candidates' [[uint8 [H, W, 3]] per restart] per
+    photo (when asked and there are several restarts, else [])}.
+  """
+  s = rc.img_size
+  small = [_small_inputs(photo, mask, s) for photo, mask in batch]
+  y, m = np.stack([a for a, _ in small]), np.stack([b for _, b in small])
+  out = runlib.inpaint_batch(rc, models, y, m, log=log, z0=_photo_z0(rc, models, len(batch)),
+                             on_chunk=on_chunk)
+  spread = runlib.spread_of(rc, out)
+  full, spreads, cands = [], [], []
+  for i, (photo, mask) in enumerate(batch):
+    full.append(paste_back(photo, out['result'][i], mask))
+    if spread is None:
+      spreads.append(None)
+    else:  # At the photo's size, inside its hole.
+      h, w = mask.shape
+      spreads.append(_resize(spread[i], (w, h), Image.BILINEAR) * (1.0 - mask))
+    per = []
+    if candidates and spread is not None:
+      for g in out['g_restarts'][:, i]:
+        per.append(paste_back(photo, runlib.blend_batch(y[i:i + 1], g[None], m[i:i + 1],
+                                                        rc.is_blend)[0], mask))
+    cands.append(per)
+  return {'out': out, 'y': y, 'm': m, 'full': full, 'spread': spreads, 'candidates': cands}
+
+
 def inpaint_photos(rc: runlib.RunConfig, log=print, overwrite: bool = False,
                    strategy=None) -> List[str]:
   """Own photos of any size, in batches of rc.sample_batch: inpaint at img_size, paste
@@ -172,7 +210,6 @@ def inpaint_photos(rc: runlib.RunConfig, log=print, overwrite: bool = False,
   if not todo:
     return done
   models = runlib.load_models(rc, strategy)
-  s = rc.img_size
   results, n_read, t0 = list(done), 0, time.time()
   for b in range(0, len(todo), rc.sample_batch):
     batch = []
@@ -180,29 +217,27 @@ def inpaint_photos(rc: runlib.RunConfig, log=print, overwrite: bool = False,
       photo = _read_photo(path)
       if photo is None:
         continue
-      mask_full = photo_mask(mask_path, photo.shape[1], photo.shape[0], log)
-      batch.append((path, photo, mask_full) + _small_inputs(photo, mask_full, s))
+      batch.append((path, photo, photo_mask(mask_path, photo.shape[1], photo.shape[0], log)))
     n_read += len(todo[b:b + rc.sample_batch])
     if not batch:
       continue
-    y = np.stack([x[3] for x in batch])
-    m = np.stack([x[4] for x in batch])
-    out = runlib.inpaint_batch(rc, models, y, m, log=log, z0=_photo_z0(rc, models, len(batch)))
-    spread = runlib.spread_of(rc, out)
-    for i, (path, photo, mask_full, _, _) in enumerate(batch):
+    got = fill_photos(rc, models, [(photo, mask) for _, photo, mask in batch], log)
+    out = got['out']
+    for i, (path, photo, mask_full) in enumerate(batch):
       name = os.path.splitext(os.path.basename(path))[0]
-      outputs.write_outputs(out_dir, name, y[i:i + 1], m[i:i + 1], out['g'][i:i + 1],
-                    out['result'][i:i + 1], False,
-                    {'method': rc.engine.method, 'source': path, 'seconds': out['seconds']},
-                    {k: v[i:i + 1] for k, v in out['terms'].items()}, out['loss'][i:i + 1],
-                    spread=None if spread is None else spread[i:i + 1])
-      full = paste_back(photo, out['result'][i], mask_full)
-      results.append(imgs.save_png(target(path), full))
-      h, w = mask_full.shape
-      if spread is not None:  # At the photo's size, inside its hole.
-        big = _resize(spread[i], (w, h), Image.BILINEAR) * (1.0 - mask_full)
+      spread = got['spread'][i]
+      small_spread = None if spread is None else out['spread'][i:i + 1]
+      outputs.write_outputs(out_dir, name, got['y'][i:i + 1], got['m'][i:i + 1],
+                            out['g'][i:i + 1], out['result'][i:i + 1], False,
+                            {'method': rc.engine.method, 'source': path,
+                             'seconds': out['seconds']},
+                            {k: v[i:i + 1] for k, v in out['terms'].items()},
+                            out['loss'][i:i + 1], spread=small_spread)
+      results.append(imgs.save_png(target(path), got['full'][i]))
+      if spread is not None:
         imgs.save_png(target(path).replace('_inpainted.png', '_spread.png'),
-                      outputs.spread_image(big))
+                      outputs.spread_image(spread))
+      h, w = mask_full.shape
       log(f'{path}: {w}x{h}, hole {100 * (1 - mask_full.mean()):.1f}% -> {target(path)}')
     left = len(todo) - n_read
     eta = (time.time() - t0) / n_read * left

@@ -26,11 +26,11 @@ LAYERS = (
     # Jobs: training the GAN, inpainting datasets and photos, writing outputs.
     ('inpaint.train_gan', 'inpaint.run', 'inpaint.photos', 'inpaint.outputs'),
     # Jobs over jobs: comparison, sweeps, speed.
-    ('metrics.comparison', 'metrics.sweeping', 'metrics.speed', 'metrics.curves'),
+    ('metrics.comparison', 'metrics.sweeping', 'metrics.speed', 'metrics.curves', 'inpaint.webapp'),
     # Entry points.
     ('inpaint.main', 'inpaint.inpaint_main', 'googlenet.train', 'metrics.compare',
      'metrics.sweep', 'metrics.fd_main', 'metrics.fd_curve', 'metrics.benchmark',
-     'metrics.measure_errors', 'metrics.report', 'masks.__main__'),
+     'metrics.measure_errors', 'metrics.report', 'inpaint.app', 'masks.__main__'),
 )
 RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}
 ENTRY = set(LAYERS[-1])

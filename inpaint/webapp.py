@@ -1,0 +1,165 @@
+"""The inpainting page: upload a photo, brush over what to replace, press Fill.
+
+Built on Gradio (its image editor gives the brush, layers, undo and clear; its queue runs
+one job at a time and tells a second user where they wait). The fill itself is the own-
+photos job's (photos.fill_photos: EXIF orientation, paste-back, Poisson blend), so the
+page and `--image=... --mask=...` give the same result.
+
+Layer: a job over jobs (it drives inpaint.photos), below the entry point inpaint.app.
+"""
+
+import dataclasses
+import os
+import time
+from typing import Optional
+
+import numpy as np
+from PIL import Image
+
+from inpaint import data
+from inpaint import engine
+from inpaint import outputs
+from inpaint import photos
+from inpaint import run as runlib
+
+# The largest photo the page takes, in pixels (a 16-megapixel phone photo fits); larger
+# ones are refused with this limit in the message, and PIL refuses to decode anything
+# beyond twice it (a decompression bomb) before it reaches memory.
+MAX_PIXELS = 16_000_000
+METHODS = ('semantic', 'yeh', 'biharmonic', 'exemplar')
+EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'examples')
+
+
+class InputError(ValueError):
+  """What the user gave cannot be filled; the message says why, for the page."""
+
+
+def editor_inputs(value: Optional[dict]):
+  """The image editor's value -> (photo uint8 [H, W, 3], mask [H, W] with 1 = known).
+
+  The photo is the editor's background (transparent pixels on white); the hole is every
+  pixel that any brush layer painted (alpha > 0).
+
+  Raises:
+    InputError: no photo, a photo above MAX_PIXELS, nothing painted, everything painted.
+  """
+  if not value or value.get('background') is None:
+    raise InputError('Upload a photo (or pick an example) first.')
+  bg = np.asarray(value['background'])
+  if bg.ndim != 3 or bg.shape[0] * bg.shape[1] == 0:
+    raise InputError('That file is not a picture the page can read.')
+  h, w = bg.shape[:2]
+  if h * w > MAX_PIXELS:
+    raise InputError(f'The photo has {w}x{h} = {h * w:,} pixels; the limit is '
+                     f'{MAX_PIXELS:,} pixels. Resize it and upload again.')
+  rgb = bg[..., :3].astype(np.float32)
+  if bg.shape[-1] == 4:
+    alpha = bg[..., 3:4].astype(np.float32) / 255.0
+    rgb = rgb * alpha + 255.0 * (1.0 - alpha)
+  hole = np.zeros((h, w), bool)
+  for layer in value.get('layers') or []:
+    layer = np.asarray(layer)
+    if layer.ndim == 3 and layer.shape[:2] == (h, w):
+      hole |= (layer[..., 3] if layer.shape[-1] == 4 else layer.max(-1)) > 0
+  if not hole.any():
+    raise InputError('Nothing is painted: brush over the part of the photo to fill.')
+  if hole.all():
+    raise InputError('The whole photo is painted: leave some of it unpainted, so the fill '
+                     'has something to agree with.')
+  return np.round(rgb).astype(np.uint8), (~hole).astype(np.float32)
+
+
+class Filler:
+  """The shipped models, loaded once; fill() runs one job with them.
+
+  Args:
+    rc: the settings every job starts from (models, engine defaults).
+  """
+
+  def __init__(self, rc: runlib.RunConfig):
+    self.rc = rc
+    self.models = runlib.Models(rc, need_gan=True,
+                                need_classifier=runlib.needs_classifier(rc.engine))
+
+  def fill(self, photo: np.ndarray, mask: np.ndarray, method: str, restarts: int,
+           progress=None) -> dict:
+    """One photo: {'result' uint8 [H, W, 3], 'spread' uint8 [H, W, 3] or None,
+    'candidates' [uint8 [H, W, 3]] (one per restart when several), 'seconds', 'iters'}.
+
+    progress: optional fn(fraction done, text), called every print_freq iterations.
+    """
+    if method not in METHODS:
+      raise InputError(f'Unknown method {method!r}; choose one of {", ".join(METHODS)}.')
+    eng = dataclasses.replace(self.rc.engine, method=method,
+                              restarts=int(restarts) if method in ('semantic', 'yeh') else 1)
+    rc = dataclasses.replace(self.rc, engine=eng)
+    if runlib.needs_classifier(eng) and self.models.classifier is None:
+      self.models = runlib.Models(rc, need_gan=True, need_classifier=True)
+    iters = eng.resolved().iters
+    t0 = time.time()
+
+    def on_chunk(cur):
+      if progress is not None:
+        done = cur['iters']
+        eta = (time.time() - t0) / max(1, done) * (iters - done)
+        progress(done / iters, f'iteration {done} of {iters}, about {eta:.0f} s left')
+
+    models = None if method in runlib.NO_GAN_METHODS else self.models
+    got = photos.fill_photos(rc, models, [(photo, mask)], log=lambda s: None,
+                             on_chunk=on_chunk, candidates=True)
+    spread = got['spread'][0]
+    return {'result': got['full'][0],
+            'spread': None if spread is None else data.to_uint8(outputs.spread_image(spread)),
+            'candidates': got['candidates'][0], 'seconds': time.time() - t0,
+            'iters': 0 if models is None else iters}
+
+
+def build(filler: Filler):
+  """The page: a gradio.Blocks, queued one job at a time (not launched)."""
+  import gradio as gr  # pylint: disable=import-outside-toplevel
+  Image.MAX_IMAGE_PIXELS = 2 * MAX_PIXELS  # PIL refuses bombs before decoding them.
+  default = filler.rc.engine.resolved()
+
+  def run(value, method, restarts, progress=gr.Progress()):
+    try:
+      photo, mask = editor_inputs(value)
+      progress(0.0, desc='starting')
+      out = filler.fill(photo, mask, method, restarts,
+                        lambda f, text: progress(f, desc=text))
+    except InputError as e:
+      raise gr.Error(str(e)) from None
+    h, w = photo.shape[:2]
+    note = (f'{method}, {w}x{h}, hole {100 * (1 - mask.mean()):.1f}%: {out["seconds"]:.1f} s'
+            + (f' ({out["iters"]} iterations x {restarts} restarts)' if out['iters'] else ''))
+    return out['result'], out['spread'], out['candidates'] or None, note
+
+  with gr.Blocks(title='Car inpainting', delete_cache=(60, 600)) as page:
+    gr.Markdown('## Car inpainting\nUpload a car photo, brush over the part to replace, '
+                'press **Fill**. The spread map shows where the restarts disagree '
+                '(white = the fill is a guess).')
+    with gr.Row():
+      with gr.Column():
+        editor = gr.ImageEditor(label='Photo: brush over the part to fill', type='numpy',
+                                image_mode='RGBA', format='png', sources=('upload', 'clipboard'),
+                                transforms=(), layers=False, elem_id='editor',
+                                brush=gr.Brush(default_size=24, colors=['#ff00ff'],
+                                               color_mode='fixed'))
+        method = gr.Radio(list(METHODS), value=default.method, label='Method')
+        restarts = gr.Slider(1, 16, value=default.restarts, step=1,
+                             label='Restarts (semantic and yeh)')
+        button = gr.Button('Fill', variant='primary', elem_id='fill')
+        if os.path.isdir(EXAMPLES):
+          gr.Examples(sorted(os.path.join(EXAMPLES, f) for f in os.listdir(EXAMPLES)),
+                      inputs=editor, label='Examples (cars drawn from the generator)')
+      with gr.Column():
+        result = gr.Image(label='Result (full resolution)', type='numpy', format='png',
+                          elem_id='result', interactive=False)
+        spread = gr.Image(label='Spread of the restarts', type='numpy', format='png',
+                          interactive=False)
+        gallery = gr.Gallery(label='Each restart\'s fill (click to view)', columns=4,
+                             format='png')
+        status = gr.Markdown(elem_id='status')
+    button.click(run, [editor, method, restarts], [result, spread, gallery, status],
+                 concurrency_limit=1)
+  page.queue(default_concurrency_limit=1, max_size=16)
+  return page

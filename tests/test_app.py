@@ -1,0 +1,158 @@
+"""The inpainting page: its fill function on the tiny models, and the page in a real browser."""
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from inpaint import engine
+from inpaint import photos
+from inpaint import run as runlib
+from inpaint import webapp
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
+
+
+def _photo(h=50, w=70, seed=0):
+  return np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)
+
+
+def _editor(photo, hole):
+  layer = np.zeros(photo.shape[:2] + (4,), np.uint8)
+  layer[hole] = (255, 0, 255, 255)
+  return {'background': np.concatenate([photo, np.full(photo.shape[:2] + (1,), 255, np.uint8)], -1),
+          'layers': [layer], 'composite': None}
+
+
+def _rc(tiny_models, **engine_kw):
+  return runlib.RunConfig(engine=engine.Config(print_freq=5, **engine_kw),
+                          load_model=tiny_models['dcgan'],
+                          classifier_dir=tiny_models['googlenet'])
+
+
+def test_bad_page_inputs_get_a_message(monkeypatch):
+  photo = _photo()
+  hole = np.zeros(photo.shape[:2], bool)
+  with pytest.raises(webapp.InputError, match='Upload a photo'):
+    webapp.editor_inputs(None)
+  with pytest.raises(webapp.InputError, match='Nothing is painted'):
+    webapp.editor_inputs(_editor(photo, hole))
+  with pytest.raises(webapp.InputError, match='whole photo is painted'):
+    webapp.editor_inputs(_editor(photo, ~hole))
+  # A transparent background is read on white; the painted pixels are the hole.
+  hole[10:20, 5:25] = True
+  value = _editor(photo, hole)
+  value['background'][0, 0, 3] = 0
+  got, mask = webapp.editor_inputs(value)
+  assert (got[0, 0] == 255).all() and np.array_equal(got[1:], photo[1:])
+  assert np.array_equal(mask == 0, hole)
+  monkeypatch.setattr(webapp, 'MAX_PIXELS', 1000)
+  with pytest.raises(webapp.InputError, match='3,500 pixels; the limit is 1,000 pixels'):
+    webapp.editor_inputs(value)
+
+
+def test_the_page_fills_as_the_command_line_does(tiny_models, tmp_path):
+  photo = _photo(seed=1)
+  hole = np.zeros(photo.shape[:2], bool)
+  hole[10:40, 20:50] = True
+  filler = webapp.Filler(_rc(tiny_models, iters=10))
+  seen = []
+  out = filler.fill(photo, (~hole).astype(np.float32), 'yeh', 3,
+                    lambda frac, text: seen.append(frac))
+  got = out['result']
+  assert got.shape == photo.shape and np.array_equal(got[~hole], photo[~hole])
+  assert np.abs(got[hole].astype(int) - photo[hole]).max() > 10
+  assert len(out['candidates']) == 3 and seen and seen[-1] <= 1.0
+  assert out['spread'][~hole].max() == 0 and out['spread'][hole].max() > 0
+  # The same photo and mask through --image / --mask: the same result.
+  Image.fromarray(photo).save(tmp_path / 'car.png')
+  Image.fromarray(hole.astype(np.uint8) * 255).save(tmp_path / 'car_mask.png')
+  rc = _rc(tiny_models, iters=10, method='yeh', restarts=3)
+  rc.image, rc.mask = str(tmp_path / 'car.png'), str(tmp_path / 'car_mask.png')
+  rc.output_dir = str(tmp_path / 'out')
+  [path] = photos.inpaint_photos(rc, log=lambda s: None)
+  assert np.array_equal(np.asarray(Image.open(path)), got)
+  # A classical method: no restarts, no spread map.
+  bih = filler.fill(photo, (~hole).astype(np.float32), 'biharmonic', 4)
+  assert bih['spread'] is None and not bih['candidates']
+  assert np.array_equal(bih['result'][~hole], photo[~hole])
+
+
+def _free_port():
+  with socket.socket() as s:
+    s.bind(('127.0.0.1', 0))
+    return s.getsockname()[1]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason='no chromium (apt-get install -y chromium)')
+def test_the_page_in_a_real_browser(tiny_models, tmp_path):
+  """Upload, a brush stroke with the mouse, Fill: rows the stroke does not reach are the
+  photo's own, the stroke's band changed. Saves a screenshot (to $INPAINT_SCREENSHOT when
+  set, e.g. docs/app.png)."""
+  sync_playwright = pytest.importorskip('playwright.sync_api').sync_playwright
+  photo = np.asarray(Image.open(os.path.join(webapp.EXAMPLES, 'generated_car_1.png')).convert('RGB'))
+  port = _free_port()
+  # The README's screenshot ($INPAINT_SCREENSHOT) shows the shipped models; the test the tiny ones.
+  models = [] if os.environ.get('INPAINT_SCREENSHOT') else [
+      f'--load_model={tiny_models["dcgan"]}', f'--classifier_dir={tiny_models["googlenet"]}']
+  server = subprocess.Popen(
+      [sys.executable, '-m', 'inpaint.app', f'--port={port}'] + models,
+      cwd=ROOT, env={**os.environ, 'PYTHONPATH': ROOT}, stdout=subprocess.PIPE,
+      stderr=subprocess.STDOUT, text=True)
+  url = f'http://127.0.0.1:{port}/'
+  try:
+    for _ in range(240):  # The server imports TensorFlow and loads the models first.
+      try:
+        urllib.request.urlopen(url, timeout=1)
+        break
+      except OSError:
+        assert server.poll() is None, server.stdout.read()
+        time.sleep(0.5)
+    with sync_playwright() as p:
+      browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+          '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+          '--disable-background-networking', '--disable-component-update', '--disable-sync'])
+      page = browser.new_page(viewport={'width': 1400, 'height': 1000})
+      page.goto(url, wait_until='networkidle')
+      page.set_input_files('#editor input[type=file]', os.path.join(webapp.EXAMPLES,
+                                                                     'generated_car_1.png'))
+      page.wait_for_timeout(1500)
+      page.click('#fill')  # Nothing painted yet: a message, not a result.
+      page.get_by_text('Nothing is painted').first.wait_for(timeout=30000)
+      box = page.query_selector('#editor canvas').bounding_box()
+      y = box['y'] + box['height'] / 2
+      page.mouse.move(box['x'] + box['width'] * 0.35, y)
+      page.mouse.down()
+      for k in range(15):
+        page.mouse.move(box['x'] + box['width'] * (0.35 + 0.02 * k), y, steps=2)
+      page.mouse.up()
+      page.get_by_role('radio', name='yeh').check()
+      restarts = page.get_by_test_id('number-input')
+      restarts.fill('3')
+      restarts.press('Enter')
+      page.click('#fill')
+      page.wait_for_selector('#result img', timeout=120000)
+      page.get_by_text('iterations x').wait_for(timeout=30000)
+      src = page.get_attribute('#result img', 'src')
+      page.wait_for_timeout(1000)  # The spread map and the candidates arrive with it.
+      shot = os.environ.get('INPAINT_SCREENSHOT') or str(tmp_path / 'page.png')
+      page.screenshot(path=shot)
+      browser.close()
+    got = np.asarray(Image.open(io.BytesIO(urllib.request.urlopen(src).read())).convert('RGB'))
+  finally:
+    server.terminate()
+    server.wait(timeout=30)
+  assert got.shape == photo.shape and os.path.exists(shot)
+  changed = np.abs(got.astype(int) - photo).max(-1) > 0
+  h = photo.shape[0]
+  assert not changed[:h // 4].any() and not changed[3 * h // 4:].any()
+  assert changed[h // 2 - 3:h // 2 + 3].mean() > 0.2
