@@ -62,7 +62,7 @@ class Config:
   jit_compile: bool = False  # XLA for the train step.
   init_from: Optional[str] = None  # Export or run whose G and D start a new run.
   # Stop with a checkpoint after this many minutes of this invocation (0 = no limit), so that
-  # a run planned for a session ends, saved, before the session does.
+  # a run planned for a fixed wall time ends, saved, in time.
   max_minutes: float = 0.0
 
   def validate(self) -> None:

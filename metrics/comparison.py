@@ -256,7 +256,8 @@ def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: in
                              'iters_used': row.get('iters_used')})
   settings['wall_seconds'] = time.time() - t_all
   for mask in mask_types:
-    if mask in inputs and inputs[mask][2]:  # The floor: the ground truth's own FD at this N.
+    # The floor, for every mask with a row: the ground truth's own scores at this N.
+    if mask in inputs and inputs[mask][2] and any(m == mask for _, m in groups):
       y, m, _ = inputs[mask]
       groups[('original', mask)] = scored(y, y, m, realism)
       per_set[('original', mask)] = {k: v for k, v in realism.fd(y).items() if k in ('fd', 'fd_se')}

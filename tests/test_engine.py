@@ -95,7 +95,7 @@ def test_zero_weight_removes_term_and_network(nets):
 def test_loop_lowers_loss_and_keeps_best(nets):
   g_net, d_net, c_net = nets
   y, m = _batch(3)
-  cfg = engine.Config(iters=30, print_freq=10, learning_rate=0.05)
+  cfg = engine.Config(iters=30, print_freq=10, learning_rate=0.05, restarts=1, lambda_sem=30.0)
   inp = engine.Inpainter(g_net, d_net, c_net, cfg)
   z0 = inp.initial_z(3)
   m4 = tf.constant(m[..., None])
@@ -127,7 +127,7 @@ def test_restarts_and_adam_keep_best_of_all(nets):
 def test_batch_of_one_equals_batch_of_eight(nets):
   g_net, d_net, c_net = nets
   y, m = _batch(8, seed=4, mask_type='random')
-  cfg = engine.Config(iters=10, print_freq=10)
+  cfg = engine.Config(iters=10, print_freq=10, restarts=1, lambda_sem=30.0)
   inp = engine.Inpainter(g_net, d_net, c_net, cfg)
   z0 = inp.initial_z(8)
   big = inp.inpaint(y, m, z0=z0, log=lambda s: None)

@@ -87,14 +87,18 @@ def test_compare_resumes_and_measure_errors(tiny_models, tmp_path, cropped_dir, 
   assert os.path.exists(os.path.join(out, 'figure_left.png'))
   with open(os.path.join(out, 'errors.csv')) as f:
     rows = list(csv.DictReader(f))
-  assert {r['method'] for r in rows} == set(compare.ROWS) | set(compare.ABLATIONS)
+  # Every row, and the ground truth's own realism scores (the floor of FD at this n).
+  assert {r['method'] for r in rows} == set(compare.ROWS) | set(compare.ABLATIONS) | {'original'}
   assert all(r['n'] == '3' and r['mask_type'] == 'left' for r in rows)
+  scored = {r['method']: r for r in rows}
+  assert float(scored['original']['perceptual']) == 0 and float(scored['yeh']['perceptual']) > 0
+  assert all(float(r['fd']) > 0 and r['fd_se'] != '' for r in rows)
   with open(os.path.join(out, 'paired.md')) as f:
     paired = f.read()
   # Every row but yeh itself, each against yeh on the same 3 images.
   assert paired.count('| yeh | 3 |') == len(rows) - 1 and '| left | yeh | yeh |' not in paired
   with open(os.path.join(out, 'runs.md')) as f:
-    assert f.read().count('| left |') == len(rows)
+    assert f.read().count('| left |') == len(rows) - 1  # 'original' ran nothing.
   lines = []
 
   def no_models(*args, **kwargs):
@@ -133,7 +137,7 @@ def test_compare_resumes_and_measure_errors(tiny_models, tmp_path, cropped_dir, 
   compare.compare(out, log=lines.append, cached_only=True, against=other, **kw)
   with open(os.path.join(out, 'paired_against.md')) as f:
     against = f.read()
-  assert against.count('| against | 3 |') == len(rows) - 2 and '| left | yeh |' not in against
+  assert against.count('| against | 3 |') == len(rows) - 3 and '| left | yeh |' not in against
   assert '| left | semantic | against | 3 | +1.000 ± 1.000 | 33% |' in against
   assert '| left | biharmonic | against | 3 | +0.000 ± 0.000 | 0% |' in against
   assert sum('left/yeh' in l and 'not paired' in l for l in lines) == 1
