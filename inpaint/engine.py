@@ -133,6 +133,26 @@ class Config:
         restarts=restarts, fill=self.fill if self.fill is not None else own['fill'],
         iters=self.iters if self.iters is not None else max(1, ITER_BUDGET // restarts))
 
+  def key(self) -> dict:
+    """The resolved settings that can change this method's result, as a dict: what a cache
+    of results is keyed on (a setting the method ignores, e.g. lambda_sem for yeh, or the
+    layers when the GoogLeNet terms are off, is left out; so is print_freq)."""
+    if self.method not in ('semantic', 'yeh'):
+      return {'method': self.method}
+    out = dataclasses.asdict(self.resolved())
+    out.pop('print_freq')
+    w = self.weights()
+    for field, term in (('lambda_inp', 'inpainting'), ('lambda_sem', 'semantic'),
+                        ('lambda_cat', 'categorical')):
+      if not w[term]:
+        out.pop(field)
+    if not (w['semantic'] or w['categorical']):
+      for field in ('layer', 'layer_2', 'semantic_input', 'sem_known_frac'):
+        out.pop(field)
+    if out['fill'] == 'best' or out['restarts'] == 1:
+      out.pop('fill_k')
+    return out
+
   def patience(self) -> int:
     """early_stop_patience, or the method's own default when unset (0 = never stop)."""
     if self.early_stop_patience is not None:

@@ -1,8 +1,7 @@
 """`python -m metrics.compare`: every method on the same held-out val images.
 
-Rows: biharmonic, exemplar, yeh (as published), yeh_wide, semantic (defaults),
-semantic_context_only, semantic_seed (the seed's configuration), plus layer-pair
-ablations on the left mask. Images come from the 'report' half of val, never
+Rows: biharmonic, exemplar, yeh (as published), yeh_wide, semantic (the defaults,
+which have no GoogLeNet terms) and semantic_seed (the seed's configuration). Images come from the 'report' half of val, never
 used by sweeps. See metrics.comparison for what is written; it resumes. This file
 only parses flags.
 """
@@ -22,7 +21,6 @@ flags.DEFINE_integer('iters', 1500, 'Optimization budget per image of yeh and se
 flags.DEFINE_float('random_missing', mgen.RANDOM_MISSING, 'Share of pixels the random mask '
                    'drops (the seed: 0.7; Yeh et al.: 0.8).')
 flags.DEFINE_list('mask_types', ['center', 'left', 'random'], 'Mask types.')
-flags.DEFINE_bool('ablation', True, 'Add the ablation rows on the left mask.')
 flags.DEFINE_string('out', 'results/compare', 'Output folder.')
 flags.DEFINE_integer('figure_rows', 8, 'Images shown per figure.')
 flags.DEFINE_integer('seed', 0, 'Seed of the image choice, masks and z.')
@@ -47,7 +45,7 @@ def run():
     raise cli.UsageError(f'--random_missing={FLAGS.random_missing} must be in (0, 1)')
   for label in FLAGS.labels or []:
     cli.require_choice('labels', label, tuple(comparison.ROWS))
-  comparison.compare(FLAGS.out, FLAGS.num, FLAGS.iters, FLAGS.mask_types, FLAGS.ablation,
+  comparison.compare(FLAGS.out, FLAGS.num, FLAGS.iters, FLAGS.mask_types,
                      FLAGS.seed, FLAGS.data_dir, FLAGS.split, FLAGS.load_model,
                      FLAGS.classifier_dir, FLAGS.figure_rows, FLAGS.source, FLAGS.labels,
                      cached_only=FLAGS.cached_only, against=FLAGS.against,

@@ -6,8 +6,9 @@ same compute per image: a row with R restarts runs iters // R iterations each. R
 are scored in memory: errors, a perceptual distance to the ground truth and the FD of
 the completed images (metrics.frechet.Realism, on the frozen reference GoogLeNet); the
 'original' row is the FD of the ground-truth images themselves, the floor at this N. Each finished row is
-cached under `out/<mask>/<label>/` (results + per-image errors), so an
-interrupted comparison resumes where it stopped. Writes the error table
+cached under `out/<mask>/<label>/` (row.json: its settings and per-image scores, kept in
+git; results.npz: the completed images, never committed), so an interrupted comparison
+resumes where it stopped and a committed table is rebuilt with --cached_only. Writes the error table
 (errors.md / errors.csv), a figure per mask type (column headers = rows of the
 table; several blocks of image rows) and settings.json.
 """
@@ -36,29 +37,18 @@ ROWS: Dict[str, Tuple[str, dict]] = {
     'exemplar': ('exemplar', {}),
     'yeh': ('yeh', {'nsize': 7, 'use_weighted_mask': True}),  # As published.
     'yeh_wide': ('yeh', {'nsize': 63, 'use_weighted_mask': True}),
-    'semantic': ('semantic', {}),  # The new defaults.
-    'semantic_context_only': ('semantic', {'lambda_sem': 0.0, 'lambda_cat': 0.0}),
+    # The defaults, which have no GoogLeNet terms (lambda_sem = lambda_cat = 0): this row
+    # is also "semantic without the GoogLeNet terms".
+    'semantic': ('semantic', {}),
     'semantic_seed': ('semantic', dict(engine.SEED)),  # The seed's exact configuration.
 }
-FIGURE_ROWS = ('biharmonic', 'exemplar', 'yeh', 'yeh_wide', 'semantic', 'semantic_seed')
-# On the left mask only: layer pairs of the new defaults.
-ABLATIONS = {
-    'semantic_3b_4b': ('semantic', {'layer': 'inception_3b', 'layer_2': 'inception_4b'}),
-    'semantic_4b_4e': ('semantic', {'layer': 'inception_4b', 'layer_2': 'inception_4e'}),
-    'semantic_3a_5b': ('semantic', {'layer': 'inception_3a', 'layer_2': 'inception_5b'}),
-}
+FIGURE_ROWS = tuple(ROWS)
 
 
-def plan(mask_types: Sequence[str], ablation: bool, labels: Optional[Sequence[str]] = None):
+def plan(mask_types: Sequence[str], labels: Optional[Sequence[str]] = None):
   """[(mask, label, method, overrides)] in run order."""
-  out = []
-  for mask in mask_types:
-    for label, (method, over) in ROWS.items():
-      if labels is None or label in labels:
-        out.append((mask, label, method, over))
-    if ablation and mask == 'left':
-      out += [(mask, label, m, o) for label, (m, o) in ABLATIONS.items()]
-  return out
+  return [(mask, label, method, over) for mask in mask_types
+          for label, (method, over) in ROWS.items() if labels is None or label in labels]
 
 
 def _fingerprints(rc, method: str, need_classifier: bool) -> dict:
@@ -73,15 +63,22 @@ def _fingerprints(rc, method: str, need_classifier: bool) -> dict:
 
 
 def _cached(folder: str, key: dict):
+  """(row, result or None) of a finished row run with `key`, else None. row.json (the
+  per-image scores) is kept in git; results.npz (the completed images, which hold
+  dataset pixels) only on the machine that ran the row: without it the row is tabled but
+  left out of the figure."""
   path = os.path.join(folder, 'row.json')
-  if not os.path.exists(path) or not os.path.exists(os.path.join(folder, 'results.npz')):
+  if not os.path.exists(path):
     return None
   with open(path) as f:
     saved = json.load(f)
   if saved.get('key') != key:
     return None
-  with np.load(os.path.join(folder, 'results.npz')) as z:
-    return saved, z['result']
+  npz = os.path.join(folder, 'results.npz')
+  if not os.path.exists(npz):
+    return saved, None
+  with np.load(npz) as z:
+    return saved, data.to_float(z['result']).numpy()
 
 
 def _save(folder: str, key: dict, per_image: List[dict], result: np.ndarray, seconds: float,
@@ -179,7 +176,7 @@ def scored(result, y, m, realism: frechet.Realism) -> List[dict]:
   return rows
 
 
-def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: int,
+def compare(out: str, num: int, iters: int, mask_types, seed: int,
             data_dir=None, split='val', load_model=None, classifier_dir=None,
             figure_rows: int = 8, source: str = 'data', labels=None, log=print,
             cached_only: bool = False, against: Optional[str] = None,
@@ -196,7 +193,7 @@ def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: in
   if source == 'data':
     # Fail early, before any long run, when there is no data.
     data.detect_layout(data.resolve_data_dir(data_dir))
-  todo = plan(mask_types, ablation, labels)
+  todo = plan(mask_types, labels)
   settings = {'source': source, 'num': num, 'iters': iters, 'mask_types': list(mask_types),
               'random_missing': random_missing,
               'seed': seed, 'split': split, 'subset': 'report' if source == 'data' else None,
@@ -222,7 +219,7 @@ def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: in
       inputs[mask] = _inputs(rc, models, mask, num, seed)
     y, m, real = inputs[mask]
     need_c = runlib.needs_classifier(eng)
-    key = {'settings': dataclasses.asdict(eng), 'num': num, 'source': source, 'split': split,
+    key = {'settings': eng.key(), 'num': num, 'source': source, 'split': split,
            'random_missing': random_missing if mask == 'random' else None,
            'load_model': load_model, 'classifier_dir': classifier_dir,
            'weights': _fingerprints(rc, method, need_c)}
@@ -235,7 +232,6 @@ def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: in
       continue
     if hit:
       row, result = hit
-      result = data.to_float(result).numpy()
       log(f'[{i + 1}/{len(todo)}] {mask:7s} {label:22s} cached ({row["seconds"]:.1f}s)')
     else:
       # Models are loaded only for a row that runs (a cached table loads none).
@@ -247,7 +243,8 @@ def compare(out: str, num: int, iters: int, mask_types, ablation: bool, seed: in
       log(f'[{i + 1}/{len(todo)}] {mask:7s} {label:22s} {row["seconds"]:7.1f}s '
           f'({row["seconds"] / num:.2f}s per image) eta {eta / 60:.0f} min')
     groups[(label, mask)] = row['images']
-    results[(label, mask)] = result
+    if result is not None:
+      results[(label, mask)] = result
     per_set[(label, mask)] = {'seconds_per_image': row['seconds'] / num,
                               **{k: row[k] for k in ('fd', 'fd_se') if k in row}}
     settings['runs'].append({'mask_type': mask, 'label': label, 'seconds': row['seconds'],

@@ -224,6 +224,20 @@ def test_context_window_defaults():
   assert engine.Config(**engine.SEED).context_window() == 7
 
 
+def test_cache_key_holds_only_what_the_method_uses():
+  yeh = engine.Config(method='yeh')
+  # A weight yeh ignores, and print_freq, leave its key alone; its window does not.
+  assert yeh.key() == engine.Config(method='yeh', lambda_sem=30.0, print_freq=7).key()
+  assert yeh.key() != engine.Config(method='yeh', nsize=63).key()
+  assert yeh.key()['restarts'] == 1 and yeh.key()['nsize'] == 7  # Resolved.
+  sem = engine.Config()
+  assert 'layer' not in sem.key()  # No GoogLeNet terms by default: the layers do nothing.
+  assert sem.key() == engine.Config(layer='inception_5b').key()
+  seed = engine.Config(**engine.SEED)
+  assert seed.key() != engine.Config(**{**engine.SEED, 'layer': 'inception_5b'}).key()
+  assert engine.Config(method='biharmonic', lamb=1.0).key() == {'method': 'biharmonic'}
+
+
 def test_config_validation():
   with pytest.raises(ValueError, match='inception_3a'):
     engine.Config(layer='conv9').validate()

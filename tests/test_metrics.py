@@ -14,6 +14,7 @@ from inpaint import run as runlib
 from metrics import comparison as compare
 from metrics import errors
 from metrics import frechet
+from metrics import reporting
 from metrics import tables as measure_errors
 
 
@@ -79,16 +80,16 @@ def test_gan_distances_on_tiny_models_with_progress(tiny_models, cropped_dir):
 
 def test_compare_resumes_and_measure_errors(tiny_models, tmp_path, cropped_dir, monkeypatch):
   out = str(tmp_path / 'cmp')
-  kw = dict(num=3, iters=4, mask_types=['left'], ablation=True, seed=0, data_dir=cropped_dir,
+  kw = dict(num=3, iters=4, mask_types=['left'], seed=0, data_dir=cropped_dir,
             split='all', load_model=tiny_models['dcgan'], classifier_dir=tiny_models['googlenet'],
             figure_rows=2)
   settings = compare.compare(out, log=lambda s: None, **kw)
-  assert len(settings['runs']) == len(compare.ROWS) + len(compare.ABLATIONS)
+  assert len(settings['runs']) == len(compare.ROWS)
   assert os.path.exists(os.path.join(out, 'figure_left.png'))
   with open(os.path.join(out, 'errors.csv')) as f:
     rows = list(csv.DictReader(f))
   # Every row, and the ground truth's own realism scores (the floor of FD at this n).
-  assert {r['method'] for r in rows} == set(compare.ROWS) | set(compare.ABLATIONS) | {'original'}
+  assert {r['method'] for r in rows} == set(compare.ROWS) | {'original'}
   assert all(r['n'] == '3' and r['mask_type'] == 'left' for r in rows)
   scored = {r['method']: r for r in rows}
   assert float(scored['original']['perceptual']) == 0 and float(scored['yeh']['perceptual']) > 0
@@ -105,8 +106,13 @@ def test_compare_resumes_and_measure_errors(tiny_models, tmp_path, cropped_dir, 
     raise AssertionError('a cached row loaded its models')
 
   monkeypatch.setattr(runlib, 'Models', no_models)
-  again = compare.compare(out, log=lines.append, **kw)  # Every row comes from the cache.
+  # Every row comes from the cache, also one whose completed images are gone (as in a
+  # fresh checkout, which has the scores only): it is tabled, not run.
+  os.remove(os.path.join(out, 'left', 'yeh', 'results.npz'))
+  again = compare.compare(out, log=lines.append, **kw)
   assert sum('cached' in l for l in lines) == len(again['runs'])
+  with open(os.path.join(out, 'errors.csv')) as f:
+    assert list(csv.DictReader(f)) == rows
   # cached_only tables what is done and runs nothing: the center rows are left out.
   part = compare.compare(out, log=lambda s: None, cached_only=True,
                          **{**kw, 'mask_types': ['left', 'center']})
@@ -156,7 +162,7 @@ def test_compare_resumes_and_measure_errors(tiny_models, tmp_path, cropped_dir, 
 def test_compare_generated_source_needs_no_data(tiny_models, tmp_path, monkeypatch):
   monkeypatch.delenv('CARS_DATA_DIR', raising=False)
   out = str(tmp_path / 'gen')
-  compare.compare(out, num=2, iters=2, mask_types=['center'], ablation=False, seed=0,
+  compare.compare(out, num=2, iters=2, mask_types=['center'], seed=0,
                   data_dir=str(tmp_path / 'none'), load_model=tiny_models['dcgan'],
                   classifier_dir=tiny_models['googlenet'], figure_rows=2, source='generated',
                   log=lambda s: None)
@@ -270,3 +276,15 @@ def test_fd_curve_scores_new_snapshots_only_and_keeps_old_rows(tiny_models, crop
                                          (15.0, float(rows[1]['fd_generated_val'])),
                                          (20.0, float(rows[1]['fd_generated_val']))]
   assert os.path.exists(curves.write_plot(rows, str(tmp_path / 'curve.png'), 12))
+
+
+def test_docs_pages_are_written_from_their_templates(monkeypatch):
+  """docs/*.md is what `python -m metrics.report` writes from docs/*.in.md and the
+  committed results: a changed result or template without the page rewritten fails."""
+  monkeypatch.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+  for page in ('results', 'training'):
+    with open(os.path.join('docs', f'{page}.in.md')) as f:
+      text = reporting.render(f.read())
+    assert '{{' not in text
+    with open(os.path.join('docs', f'{page}.md')) as f:
+      assert f.read() == text, f'docs/{page}.md is stale: run python -m metrics.report'
