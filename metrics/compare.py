@@ -1,9 +1,9 @@
 """`python -m metrics.compare`: every method on the same held-out val images.
 
 Rows: biharmonic, exemplar, yeh (as published), yeh_wide, semantic (the defaults,
-which have no GoogLeNet terms) and semantic_seed (the seed's configuration). Images come from the 'report' half of val, never
-used by sweeps. See metrics.comparison for what is written; it resumes. This file
-only parses flags.
+which have no GoogLeNet terms) and semantic_seed (the seed's configuration). Images
+come from the 'report' half of val, never used by sweeps. See metrics.comparison for
+what is written; it resumes. This file only parses flags.
 """
 
 from absl import flags

@@ -5,12 +5,12 @@ disjoint from the 'tune' half that sweeps use), the same masks, the same GAN and
 same compute per image: a row with R restarts runs iters // R iterations each. Results
 are scored in memory: errors, a perceptual distance to the ground truth and the FD of
 the completed images (metrics.frechet.Realism, on the frozen reference GoogLeNet); the
-'original' row is the FD of the ground-truth images themselves, the floor at this N. Each finished row is
-cached under `out/<mask>/<label>/` (row.json: its settings and per-image scores, kept in
+'original' row is the FD of the ground-truth images themselves, the floor at this N.
+Each finished row is cached under `out/<mask>/<label>/` (row.json: its settings and per-image scores, kept in
 git; results.npz: the completed images, never committed), so an interrupted comparison
-resumes where it stopped and a committed table is rebuilt with --cached_only. Writes the error table
-(errors.md / errors.csv), a figure per mask type (column headers = rows of the
-table; several blocks of image rows) and settings.json.
+resumes where it stopped and a committed table is rebuilt with --cached_only. Writes
+the error table (errors.md / errors.csv), a figure per mask type (column headers = rows
+of the table; several blocks of image rows) and settings.json.
 """
 
 import dataclasses
