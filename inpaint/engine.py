@@ -55,10 +55,11 @@ SOFTMAX = 'softmax'
 RECONSTRUCT_LAYERS = gmodel.ENDPOINTS + (SOFTMAX,)
 # Optimization steps per image (restarts x iterations) when iters is unset: the seed's 1,500.
 ITER_BUDGET = 1500
-# Each method's restarts and fill when unset: semantic averages 8 restarts (measured on the
-# tune half: docs/results.md); yeh is Yeh et al. as published (one run).
-METHOD_DEFAULTS = {'semantic': {'restarts': 8, 'fill': 'mean'},
-                   'yeh': {'restarts': 1, 'fill': 'best'}}
+# Each method's restarts, fill and context window when unset: semantic averages 8
+# restarts with a 15x15 window (measured on the tune half: docs/results.md); yeh is Yeh et
+# al. as published (one run, 7x7).
+METHOD_DEFAULTS = {'semantic': {'restarts': 8, 'fill': 'mean', 'nsize': 15},
+                   'yeh': {'restarts': 1, 'fill': 'best', 'nsize': 7}}
 # inpaint() results indexed [restart, image, ...].
 _RESTART_KEYS = ('g_restarts', 'loss_restarts')
 _EPS = 1e-8
@@ -82,7 +83,7 @@ class Config:
 
   Defaults: the seed's, except where the sweeps on the tune half of val measured
   better (docs/results.md): the mean of 8 restarts of 187 iterations (METHOD_DEFAULTS;
-  seed: one run of 1,500), lambda_sem 0 (seed 1e5), lambda_cat 0 (seed 1e6), nsize 63
+  seed: one run of 1,500), lambda_sem 0 (seed 1e5), lambda_cat 0 (seed 1e6), nsize 15
   (seed 7; --method=yeh keeps 7 and one run, as published), early stopping after 100
   iterations without a 0.1% improvement (semantic only). The seed's exact configuration
   is SEED / inpaint/seed.flags.
@@ -102,7 +103,7 @@ class Config:
   restarts: Optional[int] = None  # Latent codes per image; None: METHOD_DEFAULTS.
   fill: Optional[str] = None  # FILLS: how the restarts make the fill; None: METHOD_DEFAULTS.
   fill_k: int = 0  # The lowest-loss restarts a mean fill uses (0 = all).
-  nsize: Optional[int] = None  # Context window; None: 7 for yeh (as published), 63 for semantic.
+  nsize: Optional[int] = None  # Context window side; None: METHOD_DEFAULTS.
   lr_decay: float = 0.95
   lr_decay_every: int = 100
   seed: int = 0
@@ -121,12 +122,12 @@ class Config:
     """nsize, or the method's own default when unset."""
     if self.nsize is not None:
       return self.nsize
-    return 7 if self.method == 'yeh' else 63
+    return METHOD_DEFAULTS.get(self.method, METHOD_DEFAULTS['yeh'])['nsize']
 
   def resolved(self) -> 'Config':
     """A copy with every unset (None) setting at its method's default: nsize, early
     stopping, restarts, fill (METHOD_DEFAULTS), iters (ITER_BUDGET // restarts)."""
-    own = METHOD_DEFAULTS.get(self.method, {'restarts': 1, 'fill': 'best'})
+    own = METHOD_DEFAULTS.get(self.method, METHOD_DEFAULTS['yeh'])
     restarts = self.restarts if self.restarts is not None else own['restarts']
     return dataclasses.replace(
         self, nsize=self.context_window(), early_stop_patience=self.patience(),

@@ -66,8 +66,10 @@ flags.DEFINE_integer('seed', 0, 'Seed of the image choice, the masks and z.')
 flags.DEFINE_bool('jit_compile', False, 'Compile the loop with XLA.')
 flags.DEFINE_string('compute_dtype', 'float32', f'Network compute dtype: '
                     f'{", ".join(engine.COMPUTE_DTYPES)} (losses stay float32).')
-flags.DEFINE_integer('nsize', _D.nsize, 'Window side of Yeh\'s context weighting (default: 63 '
-                     'for semantic, 7 for yeh as published; the seed: 7).')
+flags.DEFINE_integer('nsize', _D.nsize, 'Window side of Yeh\'s context weighting (default: '
+                     f'{engine.METHOD_DEFAULTS["semantic"]["nsize"]} for semantic, '
+                     f'{engine.METHOD_DEFAULTS["yeh"]["nsize"]} for yeh as published; the seed: '
+                     f'{engine.SEED["nsize"]}).')
 flags.DEFINE_bool('use_weighted_mask', _D.use_weighted_mask, 'Weight known pixels by the missing pixels '
                   'around them (Yeh); false: plain L1 on every known pixel.')
 flags.DEFINE_string('z_init', _D.z_init, f'Initial z: {", ".join(engine.Z_INITS)} (normal = '

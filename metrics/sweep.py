@@ -33,24 +33,38 @@ flags.DEFINE_string('data_dir', None, 'Stanford Cars folder (default $CARS_DATA_
 flags.DEFINE_string('load_model', None, 'DCGAN folder (default: shipped).')
 flags.DEFINE_string('classifier_dir', None, 'GoogLeNet folder (default: shipped).')
 flags.DEFINE_string('out', 'results/sweep', 'Output prefix (.csv, .md).')
+flags.DEFINE_string('reference', None, 'A point (setting=value;...) that the table compares '
+                    'every row of the same mask against, image by image (paired hole-PSNR '
+                    'difference ± standard error).')
 flags.DEFINE_list('merge', [], 'Instead of running: join these sweep CSVs (e.g. halves run on '
                   'two cores) into --out.csv and --out.md.')
 
 
 def run():
   if FLAGS.merge:
-    rows = []
+    rows, image_rows = [], []
     for path in FLAGS.merge:
       if not os.path.exists(path):
         raise cli.UsageError(f'--merge: {path!r} does not exist')
       rows += sweeping.read_rows(path)
+      image_rows += sweeping.read_rows(sweeping.images_path(path))
     rows.sort(key=lambda r: (r['mask_type'], -float(r['psnr_hole'])))
     sweeping.write_rows(rows, FLAGS.out + '.csv')
+    sweeping.write_rows(image_rows, sweeping.images_path(FLAGS.out + '.csv'),
+                        sweeping.IMAGE_COLUMNS)
   else:
     rows = _sweep()
+    image_rows = sweeping.read_rows(sweeping.images_path(FLAGS.out + '.csv'))
+  reference = None
+  if FLAGS.reference is not None:
+    try:
+      reference = sweeping.point_name(sweeping.parse_point(FLAGS.reference))
+    except ValueError as e:
+      raise cli.UsageError(f'--reference: {e}') from None
+  table = sweeping.markdown(rows, image_rows, reference)
   with open(FLAGS.out + '.md', 'w') as f:
-    f.write(sweeping.markdown(rows))
-  print(sweeping.markdown(rows))
+    f.write(table)
+  print(table)
   print(f'wrote {FLAGS.out}.csv and {FLAGS.out}.md')
 
 

@@ -7,7 +7,9 @@ stopped (points already in the CSV are skipped). Points that differ only in how 
 restarts make the fill (fill, fill_k) share one optimization run. Beside the errors,
 each row has the mean perceptual distance to the ground truth and the FD of the
 completed images against the train split (metrics.frechet.Realism; FD of few images
-is biased upwards and noisy: compare rows of the same n only).
+is biased upwards and noisy: compare rows of the same n only). Every image's scores go
+to a second CSV (<out>_images.csv), so two points can be compared image by image
+(paired(): the mean difference and its standard error).
 """
 
 import csv
@@ -15,7 +17,7 @@ import dataclasses
 import itertools
 import os
 import time
-from typing import Dict, Iterable, List, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -33,6 +35,9 @@ FILL_KEYS = ('fill', 'fill_k')
 TERM_COLUMNS = tuple(f'term_{t}' for t in engine.TERMS)
 COLUMNS = (('point', 'mask_type', 'n') + errors.NAMES + ('perceptual', 'fd') + TERM_COLUMNS +
            ('clip_frac', 'iters_used', 'seconds_per_image'))
+# Per-image scores (<out>_images.csv): what paired differences are computed from.
+PAIRED_KEYS = ('psnr_hole', 'ssim', 'perceptual')
+IMAGE_COLUMNS = ('point', 'mask_type', 'image') + PAIRED_KEYS
 
 
 def _parse_value(field: dataclasses.Field, text: str):
@@ -124,6 +129,7 @@ def sweep(grid: Dict[str, List], base: runlib.RunConfig, num: int, csv_path: str
     raise ValueError(f'sweeps run on the tune subset only (got {base.subset!r}): reported '
                      'numbers must come from images that were not used for tuning')
   rows = read_rows(csv_path)
+  image_rows = read_rows(images_path(csv_path))
   done = {(r['point'], r['mask_type']) for r in rows}
   todo = []
   for p in points(grid) + list(extra_points):
@@ -171,6 +177,9 @@ def sweep(grid: Dict[str, List], base: runlib.RunConfig, num: int, csv_path: str
     row = _mean_row(point_name(p), mask_type, per_image, out, secs)
     row['fd'] = round(realism.fd(out['result'], bootstrap=0)['fd'], 2)
     rows.append(row)
+    image_rows += [dict({k: round(r[k], 4) for k in PAIRED_KEYS}, point=row['point'],
+                        mask_type=mask_type, image=j) for j, r in enumerate(per_image)]
+    write_rows(image_rows, images_path(csv_path), IMAGE_COLUMNS)
     write_rows(rows, csv_path)
     elapsed = time.time() - t_start
     eta = elapsed / (i + 1) * (len(todo) - i - 1)
@@ -187,25 +196,58 @@ def read_rows(csv_path: str) -> List[dict]:
     return list(csv.DictReader(f))
 
 
-def write_rows(rows: Sequence[dict], csv_path: str) -> None:
+def images_path(csv_path: str) -> str:
+  """Where a sweep table's per-image scores are: results/x.csv -> results/x_images.csv."""
+  return (csv_path[:-4] if csv_path.endswith('.csv') else csv_path) + '_images.csv'
+
+
+def write_rows(rows: Sequence[dict], csv_path: str, columns: Sequence[str] = COLUMNS) -> None:
   os.makedirs(os.path.dirname(os.path.abspath(csv_path)), exist_ok=True)
   tmp = csv_path + '.tmp'
   with open(tmp, 'w', newline='') as f:
-    w = csv.DictWriter(f, COLUMNS)
+    w = csv.DictWriter(f, columns)
     w.writeheader()
     w.writerows(rows)
   os.replace(tmp, csv_path)
 
 
-def markdown(rows: Sequence[dict]) -> str:
-  """One table, rows sorted by mask type, then hole PSNR (best first)."""
+def paired(image_rows: Sequence[dict], point: str, reference: str, mask_type: str,
+           key: str = 'psnr_hole') -> Optional[Tuple[float, float, int]]:
+  """point - reference on the images both were scored on, one mask type.
+
+  Returns:
+    (mean difference, its standard error, number of images), or None when either point
+    has no per-image scores for that mask (or they share fewer than two images).
+  """
+  def scores(name):
+    return {int(r['image']): float(r[key]) for r in image_rows
+            if r['point'] == name and r['mask_type'] == mask_type}
+  a, b = scores(point), scores(reference)
+  common = sorted(set(a) & set(b))
+  if len(common) < 2:
+    return None
+  d = np.array([a[i] - b[i] for i in common], np.float64)
+  return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d))), len(d)
+
+
+def markdown(rows: Sequence[dict], image_rows: Sequence[dict] = (),
+             reference: Optional[str] = None) -> str:
+  """One table, rows sorted by mask type, then hole PSNR (best first). With a reference
+  point (a point name) and per-image scores, a column gives each row's paired hole-PSNR
+  difference against the reference on the same mask, mean ± standard error."""
   terms = [c for c in TERM_COLUMNS if any(r.get(c) not in ('', None) for r in rows)]
-  head = (['mask', 'point', 'n', 'PSNR', 'PSNR hole', 'SSIM', 'L1 hole', 'perceptual', 'FD'] +
+  deltas = [paired(image_rows, r['point'], reference, r['mask_type'])
+            if reference is not None and r['point'] != reference else None for r in rows]
+  delta_head = [f'PSNR hole - ({reference})'] if any(deltas) else []
+  head = (['mask', 'point', 'n', 'PSNR', 'PSNR hole'] + delta_head +
+          ['SSIM', 'L1 hole', 'perceptual', 'FD'] +
           [c[5:] for c in terms] + ['z on bound', 'iters used', 's/image'])
   lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
-  for r in rows:
+  for r, d in zip(rows, deltas):
     vals = ([r['mask_type'], r['point'], r['n']] +
-            [f'{float(r[k]):.3f}' for k in ('psnr', 'psnr_hole', 'ssim', 'l1_hole')] +
+            [f'{float(r[k]):.3f}' for k in ('psnr', 'psnr_hole')] +
+            [f'{d[0]:+.3f} ± {d[1]:.3f}' if d else ''][:len(delta_head)] +
+            [f'{float(r[k]):.3f}' for k in ('ssim', 'l1_hole')] +
             [f'{float(r[k]):.4f}' if r.get(k) not in ('', None) else '' for k in ('perceptual',)] +
             [r.get('fd', '')] +
             [r[c] for c in terms] +

@@ -218,7 +218,7 @@ def test_nan_loss_keeps_a_result(nets):
 
 
 def test_context_window_defaults():
-  assert engine.Config().context_window() == 63  # Semantic: the sweep's best.
+  assert engine.Config().context_window() == 15  # Semantic: the sweep's best.
   assert engine.Config(method='yeh').context_window() == 7  # Yeh as published.
   assert engine.Config(method='yeh', nsize=31).context_window() == 31
   assert engine.Config(**engine.SEED).context_window() == 7

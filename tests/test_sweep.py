@@ -48,6 +48,18 @@ def test_sweep_runs_resumes_and_refuses_report(tiny_models, cropped_dir, tmp_pat
   again = sweeping.sweep(grid, base, 3, path, log=lines.append)
   assert len(again) == 4 and lines == ['0 point(s) to run, 4 already in ' + path]
   assert '| center |' in sweeping.markdown(again)
+  # Every image's scores are kept, and paired differences come from them.
+  images = sweeping.read_rows(sweeping.images_path(path))
+  assert len(images) == 4 * 3 and {r['image'] for r in images} == {'0', '1', '2'}
+  by_name = {r['point']: float(r['psnr_hole']) for r in rows}
+  a, b = 'lamb=0.1 method=biharmonic', 'lamb=0 method=yeh'
+  mean, se, n = sweeping.paired(images, a, b, 'center')
+  assert n == 3 and se >= 0 and mean == pytest.approx(by_name[a] - by_name[b], abs=1e-3)
+  assert sweeping.paired(images, a, a, 'center')[:2] == (0.0, 0.0)
+  assert sweeping.paired(images, a, b, 'left') is None  # No scores for that mask.
+  table = sweeping.markdown(again, images, reference=b)
+  assert f'PSNR hole - ({b})' in table and f'{mean:+.3f} ± {se:.3f}' in table
+  assert 'PSNR hole -' not in sweeping.markdown(again, images, reference='no such point')
   import dataclasses
   with pytest.raises(ValueError, match='tune subset'):
     sweeping.sweep(grid, dataclasses.replace(base, subset='report'), 3, path)
