@@ -19,4 +19,4 @@ half 0 center:63 center:7 center:15 random:63 > "$out.0.log" 2>&1 &
 half 1 left:63 left:7 left:15 random:7 random:15 > "$out.1.log" 2>&1 &
 wait
 python -m metrics.sweep --out="$out" --reference="$ref" --merge="$out.0.csv,$out.1.csv"
-rm -f "$out".[01].csv "$out".[01]_images.csv "$out".[01].md
+rm -f "$out".[01].csv "$out".[01]_images.csv "$out".[01].md "$out".[01].log

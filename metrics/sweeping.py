@@ -27,6 +27,7 @@ from inpaint import run as runlib
 from masks import generate as mgen
 from metrics import errors
 from metrics import frechet
+from metrics import tables
 
 # Grid keys that are not engine.Config fields.
 RUN_KEYS = ('mask_type',)
@@ -213,21 +214,20 @@ def write_rows(rows: Sequence[dict], csv_path: str, columns: Sequence[str] = COL
 
 def paired(image_rows: Sequence[dict], point: str, reference: str, mask_type: str,
            key: str = 'psnr_hole') -> Optional[Tuple[float, float, int]]:
-  """point - reference on the images both were scored on, one mask type.
+  """point - reference on the same images, one mask type (metrics.tables.paired).
 
   Returns:
     (mean difference, its standard error, number of images), or None when either point
-    has no per-image scores for that mask (or they share fewer than two images).
+    has no per-image scores for that mask (or they were scored on different images).
   """
   def scores(name):
-    return {int(r['image']): float(r[key]) for r in image_rows
-            if r['point'] == name and r['mask_type'] == mask_type}
+    return sorted((r for r in image_rows if r['point'] == name and r['mask_type'] == mask_type),
+                  key=lambda r: int(r['image']))
   a, b = scores(point), scores(reference)
-  common = sorted(set(a) & set(b))
-  if len(common) < 2:
+  if len(a) < 2 or [r['image'] for r in a] != [r['image'] for r in b]:
     return None
-  d = np.array([a[i] - b[i] for i in common], np.float64)
-  return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d))), len(d)
+  row, = tables.paired({(point, mask_type): a}, reference, (key,), {(point, mask_type): b})
+  return row[key], row[f'{key}_se'], row['n']
 
 
 def markdown(rows: Sequence[dict], image_rows: Sequence[dict] = (),
