@@ -10,8 +10,8 @@ setup(
     long_description_content_type='text/markdown',
     python_requires='>=3.10',
     packages=find_packages(include=['inpaint', 'googlenet', 'metrics', 'masks']),
-    package_data={'inpaint': ['seed.flags', 'recipes/*', 'examples/*.png'],
-                  'googlenet': ['seed.flags']},
+    package_data={'inpaint': ['original.flags', 'recipes/*', 'examples/*.png'],
+                  'googlenet': ['original.flags']},
     install_requires=[
         'tensorflow>=2.16,<3',  # Keras 3.
         'numpy',

@@ -2,7 +2,7 @@
 
 Flags after conan7882/GoogLeNet-Inception `inception_cifar.py`; their defaults
 are this project's recipe, the original's are one flag away
-(`--flagfile=googlenet/seed.flags`). Run bare, it trains (resuming the newest
+(`--flagfile=googlenet/original.flags`). Run bare, it trains (resuming the newest
 run under --save_dir) and then evaluates. This file only turns flags into a
 Config and calls googlenet.train_lib.
 """

@@ -30,7 +30,7 @@ class Config:
   The defaults are this project's recipe (one run from scratch: cosine decay with a
   warm-up, label smoothing, lighter dropout, CutMix); the original's settings are
   `lr_schedule='step', label_smoothing=0, keep_prob=0.4, bsize=128, maxepoch=100,
-  mix='none', warmup_epochs=0` (googlenet/seed.flags).
+  mix='none', warmup_epochs=0` (googlenet/original.flags).
   """
   data_dir: Optional[str] = None
   split: str = 'train'

@@ -27,7 +27,7 @@ SHIPPED_ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 
 
 def shipped(name: str) -> str:
-  """The folder of a shipped model: 'dcgan', 'googlenet' or 'fd_reference'."""
+  """The folder of a shipped model: 'dcgan', 'googlenet', 'encoder' or 'fd_reference'."""
   return os.path.join(SHIPPED_ROOT, name)
 
 WEIGHTS = 'weights.npz'

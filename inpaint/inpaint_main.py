@@ -1,7 +1,7 @@
 """`python -m inpaint.inpaint_main`: semantic image inpainting with the trained models.
 
-Flags keep the seed's names and defaults; this file only builds a RunConfig
-and calls inpaint.run.
+Flags keep the 2018 project's names; their defaults come from the configs and the
+methods' registry (engine.methods). This file only builds a RunConfig and calls the jobs.
 """
 
 from absl import flags
@@ -11,78 +11,104 @@ from inpaint import distribute
 from inpaint import engine
 from inpaint import photos
 from inpaint import run as runlib
+from inpaint.engine import methods
 from masks import generate as mgen
 
 FLAGS = flags.FLAGS
-# Flag defaults come from the engine's config: one place for every default.
-_D = engine.Config()
-flags.DEFINE_string('dataset', 'cars', 'Dataset name; outputs go to <dataset>/inpaint/<mask_type>/.')
-flags.DEFINE_string('classifier', 'googlenet', 'Classifier of the semantic losses (googlenet).')
-flags.DEFINE_float('learning_rate', _D.learning_rate, 'Learning rate of the latent optimization.')
-flags.DEFINE_float('momentum', _D.momentum, 'Nesterov momentum.')
-flags.DEFINE_integer('z_dim', 100, 'Latent size.')
-flags.DEFINE_float('lamb', _D.lamb, 'Weight of the prior loss (D on G(z)).')
-flags.DEFINE_bool('is_blend', True, 'Poisson-blend G(z) into the image.')
-flags.DEFINE_float('lambda_sem', _D.lambda_sem, 'Weight of the semantic (GoogLeNet feature) loss.')
-flags.DEFINE_string('layer', _D.layer, 'First GoogLeNet layer of the semantic loss.')
-flags.DEFINE_string('layer_2', _D.layer_2, 'Second GoogLeNet layer of the semantic loss.')
-flags.DEFINE_float('lambda_cat', _D.lambda_cat, 'Weight of the categorical (symmetric KL) loss.')
-flags.DEFINE_float('lambda_inp', _D.lambda_inp, 'Weight of the inpainting loss (D on the composite).')
-flags.DEFINE_string('mask_type', 'center', f'One of {", ".join(mgen.MASK_TYPES)}.')
-flags.DEFINE_float('random_missing', mgen.RANDOM_MISSING, 'Share of pixels the random mask '
-                   'drops (the seed: 0.7; Yeh et al.: 0.8).')
-flags.DEFINE_integer('img_size', 64, 'Image side in pixels.')
-flags.DEFINE_integer('iters', _D.iters, 'Optimization iterations.')
-flags.DEFINE_integer('num_try', 1, 'Number of batches to inpaint.')
-flags.DEFINE_integer('print_freq', _D.print_freq, 'Print the losses every this many iterations.')
-flags.DEFINE_integer('sample_batch', 16, 'Images (or own photos) optimized together per batch.')
-flags.DEFINE_string('load_model', None, 'DCGAN run or export folder (default: the shipped '
-                    'checkpoints/dcgan).')
-flags.DEFINE_integer('n_class', 196, 'Number of classes of the classifier.')
-flags.DEFINE_string('data_dir', None, 'Stanford Cars folder (default $CARS_DATA_DIR, then '
-                    './data/stanford_cars).')
-flags.DEFINE_string('split', 'val', 'Which images to inpaint: train | val | all.')
-flags.DEFINE_enum('source', 'auto', ['auto', 'generated'], 'auto: the dataset when found, '
+# Flag defaults come from the configs (one place for every default); a setting whose
+# default depends on the method is None here and resolved by engine.methods.
+_E = engine.Config()
+_R = runlib.RunConfig()
+
+
+def _per_method(field: str) -> str:
+  """The methods' own defaults of an engine setting, for its help."""
+  return ', '.join(f'{m.name} {m.defaults[field]}' for m in methods.METHODS.values()
+                   if field in m.defaults)
+
+
+flags.DEFINE_string('dataset', _R.dataset, 'Dataset name; outputs go to '
+                    '<dataset>/inpaint/<mask_type>/.')
+flags.DEFINE_string('classifier', _R.classifier, 'Classifier of the semantic losses (googlenet).')
+flags.DEFINE_string('method', _E.method, 'The fill method: ' + '; '.join(
+    f'{m.name}: {m.summary}' for m in methods.METHODS.values()) + '.')
+flags.DEFINE_float('learning_rate', _E.learning_rate, 'Learning rate of the latent optimization.')
+flags.DEFINE_float('momentum', _E.momentum, 'Nesterov momentum.')
+flags.DEFINE_integer('z_dim', _R.z_dim, 'Latent size (must match the DCGAN checkpoint).')
+flags.DEFINE_bool('is_blend', _R.is_blend, 'Poisson-blend the fill into the image.')
+for _t in engine.TERMS:
+  if _t.weight:  # One flag per loss term, named by its weight field.
+    flags.DEFINE_float(_t.weight, getattr(_E, _t.weight), _t.help + (
+        f' Default per method: {_per_method(_t.weight)}.' if _t.weight in methods.PER_METHOD
+        else '') + f' The 2018 project: {_t.original:g}.')
+flags.DEFINE_string('layer', _E.layer, 'First GoogLeNet layer of the semantic loss.')
+flags.DEFINE_string('layer_2', _E.layer_2, 'Second GoogLeNet layer of the semantic loss.')
+flags.DEFINE_string('mask_type', _R.mask_type, f'One of {", ".join(mgen.MASK_TYPES)}.')
+flags.DEFINE_float('random_missing', _R.random_missing, 'Share of pixels the random mask '
+                   'drops (the 2018 project: 0.7; Yeh et al.: 0.8).')
+flags.DEFINE_integer('img_size', _R.img_size, 'Image side in pixels (must match the DCGAN '
+                     'checkpoint).')
+flags.DEFINE_integer('iters', _E.iters, 'Iterations per restart (default: the method\'s '
+                     f'budget of restarts x iterations, {_per_method("budget")}, over --restarts).')
+flags.DEFINE_integer('num_try', _R.num_try, 'Number of batches to inpaint.')
+flags.DEFINE_integer('print_freq', _E.print_freq, 'Print the losses every this many iterations.')
+flags.DEFINE_integer('sample_batch', _R.sample_batch, 'Images (or own photos) filled together '
+                     'per batch.')
+flags.DEFINE_string('load_model', _R.load_model, 'DCGAN run or export folder (default: the '
+                    'shipped checkpoints/dcgan).')
+flags.DEFINE_string('encoder_dir', _R.encoder_dir, 'Encoder export or run folder (default: the '
+                    'shipped checkpoints/encoder); it must have been trained for the DCGAN.')
+flags.DEFINE_integer('n_class', _R.n_class, 'Number of classes of the classifier (must match '
+                     'the GoogLeNet checkpoint).')
+flags.DEFINE_string('data_dir', _R.data_dir, 'Stanford Cars folder (default $CARS_DATA_DIR, '
+                    'then ./data/stanford_cars).')
+flags.DEFINE_string('split', _R.split, 'Which images to inpaint: train | val | all.')
+flags.DEFINE_enum('source', _R.source, ['auto', 'generated'], 'auto: the dataset when found, '
                   'else cars drawn from the generator; generated: always those.')
-flags.DEFINE_string('output_dir', None, 'Output folder (default <dataset>/inpaint/<mask_type>/).')
-flags.DEFINE_string('method', _D.method, f'One of {", ".join(engine.METHODS)}.')
-flags.DEFINE_string('optimizer', _D.optimizer, f'One of {", ".join(engine.OPTIMIZERS)}.')
-flags.DEFINE_integer('restarts', _D.restarts, 'Latent codes optimized per image, all in one batch.')
-flags.DEFINE_string('fill', _D.fill, f'How the restarts make the fill: {", ".join(engine.FILLS)} '
+flags.DEFINE_string('output_dir', _R.output_dir, 'Output folder (default '
+                    '<dataset>/inpaint/<mask_type>/).')
+flags.DEFINE_string('optimizer', _E.optimizer, f'One of {", ".join(engine.OPTIMIZERS)}.')
+flags.DEFINE_integer('restarts', _E.restarts, 'Latent codes optimized per image, all in one '
+                     f'batch (default per method: {_per_method("restarts")}).')
+flags.DEFINE_string('start', _E.start, f'Where the search starts: {", ".join(engine.STARTS)} '
+                    '(random codes, or the encoder\'s code of each image with the other '
+                    f'restarts perturbed around it); default per method: {_per_method("start")}.')
+flags.DEFINE_float('start_noise', _E.start_noise, 'Std of the perturbation of a learned '
+                   'start\'s restarts 2.. (restart 1 starts at the encoder\'s code).')
+flags.DEFINE_string('fill', _E.fill, f'How the restarts make the fill: {", ".join(engine.FILLS)} '
                     '(best: the lowest-loss restart; mean: per pixel over the --fill_k lowest-loss '
                     'restarts). With several restarts a spread map is written.')
-flags.DEFINE_integer('fill_k', _D.fill_k, 'Restarts a mean fill uses, lowest loss '
-                     'first (0 = all).')
-flags.DEFINE_string('classifier_dir', None, 'GoogLeNet run or export folder (default: the '
-                    'shipped checkpoints/googlenet).')
-flags.DEFINE_string('image', None, 'Own photo (file or folder) to inpaint; needs --mask.')
-flags.DEFINE_string('mask', None, 'Mask PNG for --image (white = fill, black = keep), or a '
+flags.DEFINE_integer('fill_k', _E.fill_k, 'Restarts a mean fill uses, lowest loss first (0 = all).')
+flags.DEFINE_string('classifier_dir', _R.classifier_dir, 'GoogLeNet run or export folder '
+                    '(default: the shipped checkpoints/googlenet).')
+flags.DEFINE_string('image', _R.image, 'Own photo (file or folder) to inpaint; needs --mask.')
+flags.DEFINE_string('mask', _R.mask, 'Mask PNG for --image (white = fill, black = keep), or a '
                     'folder of masks named as the photos (<stem>.png or <stem>_mask.png).')
 flags.DEFINE_bool('overwrite', False, 'Redo photos whose output already exists (else skipped).')
-flags.DEFINE_string('reconstruct', None, 'Run the layer-reconstruction experiment instead '
-                    'of inpainting: comma-separated GoogLeNet layers (or softmax), one row '
-                    'of the grid each.')
-flags.DEFINE_integer('seed', 0, 'Seed of the image choice, the masks and z.')
-flags.DEFINE_bool('jit_compile', False, 'Compile the loop with XLA.')
-flags.DEFINE_string('compute_dtype', 'float32', f'Network compute dtype: '
+flags.DEFINE_string('reconstruct', _R.reconstruct, 'Run the layer-reconstruction experiment '
+                    'instead of inpainting: comma-separated GoogLeNet layers (or softmax), one '
+                    'row of the grid each.')
+flags.DEFINE_integer('seed', _R.seed, 'Random seed of the image choice, the masks and z.')
+flags.DEFINE_bool('jit_compile', _E.jit_compile, 'Compile the loop with XLA.')
+flags.DEFINE_string('compute_dtype', _E.compute_dtype, f'Network compute dtype: '
                     f'{", ".join(engine.COMPUTE_DTYPES)} (losses stay float32).')
-flags.DEFINE_integer('nsize', _D.nsize, 'Window side of Yeh\'s context weighting (default: '
-                     f'{engine.METHOD_DEFAULTS["semantic"]["nsize"]} for semantic, '
-                     f'{engine.METHOD_DEFAULTS["yeh"]["nsize"]} for yeh as published; the seed: '
-                     f'{engine.SEED["nsize"]}).')
-flags.DEFINE_bool('use_weighted_mask', _D.use_weighted_mask, 'Weight known pixels by the missing pixels '
-                  'around them (Yeh); false: plain L1 on every known pixel.')
-flags.DEFINE_string('z_init', _D.z_init, f'Initial z: {", ".join(engine.Z_INITS)} (normal = '
-                    'the seed\'s np.random.randn, clipped to [-1, 1]).')
-flags.DEFINE_string('semantic_input', _D.semantic_input, 'What the semantic term compares: composite '
-                    '(the seed: features of G(z) vs of the composite) | masked (features of the '
-                    'known pixels of G(z) vs of the image).')
-flags.DEFINE_float('sem_known_frac', _D.sem_known_frac, 'Keep only feature positions whose share of known '
-                   'pixels is at least this (0 = all, the seed).')
-flags.DEFINE_float('early_stop_tol', _D.early_stop_tol, 'Relative loss improvement that counts as progress.')
-flags.DEFINE_integer('early_stop_patience', _D.early_stop_patience, 'Stop an image after this many '
-                     'iterations without progress (0 = run all --iters; default: 100 for semantic, '
-                     '0 for yeh).')
+flags.DEFINE_integer('nsize', _E.nsize, 'Window side of Yeh\'s context weighting (default per '
+                     f'method: {_per_method("nsize")}; the 2018 project: '
+                     f'{engine.ORIGINAL["nsize"]}).')
+flags.DEFINE_bool('use_weighted_mask', _E.use_weighted_mask, 'Weight known pixels by the missing '
+                  'pixels around them (Yeh); false: plain L1 on every known pixel.')
+flags.DEFINE_string('z_init', _E.z_init, f'Random initial z: {", ".join(engine.Z_INITS)} (normal '
+                    '= the 2018 project\'s np.random.randn, clipped to [-1, 1]).')
+flags.DEFINE_string('semantic_input', _E.semantic_input, 'What the semantic term compares: '
+                    'composite (the 2018 project: features of G(z) vs of the composite) | masked '
+                    '(features of the known pixels of G(z) vs of the image).')
+flags.DEFINE_float('sem_known_frac', _E.sem_known_frac, 'Keep only feature positions whose share '
+                   'of known pixels is at least this (0 = all, the 2018 project).')
+flags.DEFINE_float('early_stop_tol', _E.early_stop_tol, 'Relative loss improvement that counts '
+                   'as progress.')
+flags.DEFINE_integer('early_stop_patience', _E.early_stop_patience, 'Stop an image after this '
+                     'many iterations without progress (0 = run all --iters; default per '
+                     f'method: {_per_method("early_stop_patience")}).')
 cli.define_strategy_flags()
 cli.define_gpu_flag()
 
@@ -100,6 +126,10 @@ def run():
   if not distribute.is_chief(strategy):
     # Every worker computes its share; only the chief's outputs are kept.
     rc.output_dir = distribute.write_dir(strategy, rc.out_dir())
+  given = [f for f in ('layer', 'layer_2') if FLAGS[f].present]
+  note = runlib.unused_layers_note(rc.engine, given)
+  if note:
+    print(note, flush=True)
   if rc.reconstruct:
     runlib.reconstruct_layer(rc)
   elif rc.image:

@@ -14,6 +14,7 @@ import keras
 from googlenet import model as gmodel
 from inpaint import ckpt
 from inpaint import dcgan
+from inpaint import encoder as enc
 
 KINDS = ('dcgan', 'googlenet')
 _ARCH = {'dcgan': 'dcgan', 'googlenet_bn': 'googlenet'}
@@ -113,3 +114,31 @@ def _loaded(models: Dict[str, keras.Model], config: dict) -> Loaded:
   if order == 'bgr':
     _to_true_colour(models)
   return Loaded(models, config)
+
+
+def check_generator(saved: dict, generator_sha: str, folder: str) -> None:
+  """Raises CheckpointError when an encoder's config names another generator than the
+  one (generator_sha = encoder.generator_hash) it is about to serve."""
+  if saved.get('generator_sha') != generator_sha:
+    raise ckpt.CheckpointError(
+        f'the encoder in {folder!r} was trained against another generator (its weights '
+        f'{saved.get("generator_sha")}, this one {generator_sha}): train one for it with '
+        'python -m inpaint.encoder_main --generator=<its folder>')
+
+
+def load_encoder(generator: keras.Model, folder: Optional[str] = None) -> keras.Model:
+  """The encoder of an export or training-run folder (default: the shipped one), checked
+  against the generator it will start.
+
+  Raises:
+    ckpt.CheckpointError: a missing or damaged folder, not an encoder, or an encoder
+      trained against another generator, in one line.
+  """
+  folder = folder or ckpt.shipped('encoder')
+  saved = ckpt.read_config(folder)
+  if saved.get('arch') != enc.ARCH:
+    raise ckpt.CheckpointError(f'{folder!r} holds no encoder (arch {saved.get("arch")!r})')
+  check_generator(saved, enc.generator_hash(generator), folder)
+  encoder = enc.build_encoder(saved['img_size'], saved['z_dim'], saved['width'])
+  ckpt.restore_models(folder, None, encoder=encoder)
+  return encoder

@@ -18,6 +18,7 @@ from inpaint import data
 from inpaint import images as imgs
 from inpaint import outputs
 from inpaint import run as runlib
+from inpaint.engine import methods
 from masks import generate as mgen
 
 
@@ -131,9 +132,10 @@ def _small_inputs(photo: np.ndarray, mask_full: np.ndarray, s: int):
 
 
 def _photo_z0(rc: runlib.RunConfig, models: Optional[runlib.Models], n: int) -> Optional[np.ndarray]:
-  """Every photo starts from the same seeded codes, so a photo's result does not
-  depend on the batch it is in (rows: restart r of photo i at r * n + i)."""
-  if models is None:
+  """Every photo starts from the same seeded random codes, so a photo's result does not
+  depend on the batch it is in (rows: restart r of photo i at r * n + i); None for a
+  method that does not search, or a learned start (which never depends on the batch)."""
+  if not methods.get(rc.engine.method).searches or rc.engine.resolved().start == 'learned':
     return None
   inp = models.inpainter(rc.engine)
   per_photo = inp.initial_z(inp.cfg.restarts)

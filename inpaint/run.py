@@ -16,13 +16,11 @@ from inpaint import ckpt
 from inpaint import data
 from inpaint import dcgan
 from inpaint import engine as engine_lib
+from inpaint.engine import methods
 from inpaint import images as imgs
 from inpaint import networks
 from inpaint import outputs
 from masks import generate as mgen
-
-
-NO_GAN_METHODS = baseline.METHODS
 
 
 @dataclasses.dataclass
@@ -38,6 +36,7 @@ class RunConfig:
   sample_batch: int = 16
   is_blend: bool = True
   load_model: Optional[str] = None
+  encoder_dir: Optional[str] = None  # The encoder (default: the shipped checkpoints/encoder).
   classifier: str = 'googlenet'
   classifier_dir: Optional[str] = None
   n_class: int = 196
@@ -74,32 +73,28 @@ class RunConfig:
       return os.path.join(self.dataset, 'reconstruct', self.reconstruct.replace(',', '+'))
     if self.image:
       return os.path.join(self.dataset, 'inpaint', 'own')
-    base = os.path.join(self.dataset, 'inpaint', self.mask_type)  # semantic: the seed's folder.
-    return base if self.engine.method == 'semantic' else os.path.join(base, self.engine.method)
+    base = os.path.join(self.dataset, 'inpaint', self.mask_type)  # The default: the seed's folder.
+    return base if self.engine.method == methods.DEFAULT else os.path.join(base, self.engine.method)
 
 
 class Models:
-  """The networks one job needs, loaded once."""
+  """The networks one job needs (engine.Config.networks()), loaded once."""
 
-  def __init__(self, rc: RunConfig, need_gan=True, need_classifier=True, strategy=None):
+  def __init__(self, rc: RunConfig, needs=(methods.GENERATOR, methods.DISCRIMINATOR),
+               strategy=None):
+    self.rc = rc
     self.strategy = strategy
-    self.generator = self.discriminator = self.classifier = None
-    if need_gan:
-      folder = ckpt.resolve_gan(rc.load_model, rc.dataset)
-      if rc.load_model is None and not os.path.exists(os.path.join(folder, ckpt.WEIGHTS)):
-        raise ckpt.CheckpointError('no trained DCGAN is shipped yet in checkpoints/dcgan; '
-                                   'pass --load_model=<run> (train one with '
-                                   'python -m inpaint.main --training)')
-      gan = networks.load(folder, 'dcgan')
-      self.generator, self.discriminator = gan.models['generator'], gan.models['discriminator']
-      saved = gan.config
-      if saved.get('z_dim', rc.z_dim) != rc.z_dim:
-        raise ckpt.CheckpointError(f'--z_dim={rc.z_dim} but the DCGAN in {folder!r} has '
-                                   f'z_dim={saved.get("z_dim")}')
-      if saved.get('img_size', rc.img_size) != rc.img_size:
-        raise ckpt.CheckpointError(f'--img_size={rc.img_size} but the DCGAN in {folder!r} '
-                                   f'makes {saved.get("img_size")}px images')
-    if need_classifier:
+    self.generator = self.discriminator = self.classifier = self.encoder = None
+    self.load(needs)
+    self._inpainter = None
+
+  def load(self, needs) -> 'Models':
+    """Loads whichever of `needs` (engine.methods network names) is not loaded yet."""
+    rc = self.rc
+    if self.generator is None and set(needs) & {methods.GENERATOR, methods.DISCRIMINATOR,
+                                                methods.ENCODER}:
+      self._load_gan(rc)
+    if methods.CLASSIFIER in needs and self.classifier is None:
       folder = rc.classifier_dir or ckpt.shipped('googlenet')
       if not os.path.exists(os.path.join(folder, ckpt.CONFIG)):
         raise ckpt.CheckpointError(f'no trained GoogLeNet in {folder!r}; pass --classifier_dir '
@@ -108,19 +103,45 @@ class Models:
       if self.classifier.output_shape[-1] != rc.n_class:
         raise ckpt.CheckpointError(f'--n_class={rc.n_class} but the GoogLeNet in {folder!r} has '
                                    f'{self.classifier.output_shape[-1]} classes')
-    self._inpainter = None
+    if methods.ENCODER in needs and self.encoder is None:
+      self.encoder = networks.load_encoder(self.generator, rc.encoder_dir)
+    return self
+
+  def _load_gan(self, rc: RunConfig) -> None:
+    folder = ckpt.resolve_gan(rc.load_model, rc.dataset)
+    if rc.load_model is None and not os.path.exists(os.path.join(folder, ckpt.WEIGHTS)):
+      raise ckpt.CheckpointError('no trained DCGAN is shipped yet in checkpoints/dcgan; '
+                                 'pass --load_model=<run> (train one with '
+                                 'python -m inpaint.main --training)')
+    gan = networks.load(folder, 'dcgan')
+    self.generator, self.discriminator = gan.models['generator'], gan.models['discriminator']
+    saved = gan.config
+    if saved.get('z_dim', rc.z_dim) != rc.z_dim:
+      raise ckpt.CheckpointError(f'--z_dim={rc.z_dim} but the DCGAN in {folder!r} has '
+                                 f'z_dim={saved.get("z_dim")}')
+    if saved.get('img_size', rc.img_size) != rc.img_size:
+      raise ckpt.CheckpointError(f'--img_size={rc.img_size} but the DCGAN in {folder!r} '
+                                 f'makes {saved.get("img_size")}px images')
 
   def inpainter(self, cfg: engine_lib.Config) -> engine_lib.Inpainter:
     """One Inpainter per distinct config, so its compiled loop is traced once for all tries."""
     if self._inpainter is None or self._inpainter.cfg != cfg.resolved():
+      self.load(cfg.networks())
       self._inpainter = engine_lib.Inpainter(self.generator, self.discriminator,
-                                             self.classifier, cfg, self.strategy)
+                                             self.classifier, cfg, self.strategy,
+                                             encoder=self.encoder)
     return self._inpainter
 
 
-def needs_classifier(cfg: engine_lib.Config) -> bool:
-  w = cfg.weights()
-  return cfg.method == 'semantic' and (w['semantic'] > 0 or w['categorical'] > 0)
+def unused_layers_note(cfg: engine_lib.Config, given) -> Optional[str]:
+  """One line when GoogLeNet layers were named (`given`: the flags, e.g. ['layer']) but
+  no term of this method's configuration reads them; else None."""
+  if not given or cfg.weights()['semantic'] > 0:
+    return None
+  return (f'note: {" and ".join("--" + f for f in given)} choose the layers of the GoogLeNet '
+          f'semantic term, which --method={cfg.method} leaves off (lambda_sem 0: it measured '
+          f'no gain on the tune half, docs/results.md); --method=semantic or --lambda_sem='
+          f'{methods.default_of("semantic", "lambda_sem"):g} turns it on')
 
 
 def pick_images(rc: RunConfig, n: int, log=print):
@@ -159,34 +180,54 @@ def blend_batch(y: np.ndarray, g: np.ndarray, m: np.ndarray, is_blend: bool) -> 
                  -1, 1).astype(np.float32)
 
 
+def _classical(rc: RunConfig, models, y, m, **unused) -> dict:
+  del models, unused
+  fill = baseline.fill(rc.engine.method, y, m)
+  zeros = np.zeros(len(y))
+  return {'g': fill, 'loss': zeros, 'terms': {}, 'iters_used': zeros, 'clip_frac': zeros,
+          'spread': np.zeros(m.shape, np.float32)}
+
+
+def _one_pass(rc: RunConfig, models: 'Models', y, m, **unused) -> dict:
+  del rc, unused
+  out = engine_lib.one_pass(models.encoder, models.generator, y, m)
+  zeros = np.zeros(len(y))
+  return {**out, 'loss': zeros, 'terms': {}, 'iters_used': zeros,
+          'clip_frac': np.mean(np.abs(out['z']) >= 1.0 - 1e-6, axis=1),
+          'spread': np.zeros(np.shape(m)[:3], np.float32)}
+
+
+def _search(rc: RunConfig, models: 'Models', y, m, writer=None, log=print, on_chunk=None,
+            z0=None) -> dict:
+  return models.inpainter(rc.engine).inpaint(y, m, z0=z0, writer=writer, log=log,
+                                             on_chunk=on_chunk)
+
+
+# How each kind of method (engine.methods.KINDS) fills a batch.
+_FILLS = {'classical': _classical, 'one_pass': _one_pass, 'search': _search}
+
+
 def inpaint_batch(rc: RunConfig, models: Optional[Models], y, m, writer=None, log=print,
                   on_chunk=None, z0=None) -> dict:
   """One batch with the configured method, in memory.
 
   Returns:
-    The engine's result dict (see engine.Inpainter.inpaint) plus 'result' (blended,
-    [N, S, S, 3] in [-1, 1]) and 'seconds'; for the classical methods, 'g' is the fill
-    and 'spread' is zero.
+    The engine's result dict (see engine.Inpainter.inpaint) plus 'result' (blended when
+    the method blends, [N, S, S, 3] in [-1, 1]) and 'seconds'; for a method that does not
+    search, 'g' is its fill and 'spread' is zero.
   """
   t = time.time()
-  if rc.engine.method in NO_GAN_METHODS:
-    fill = baseline.fill(rc.engine.method, y, m)
-    # Biharmonic is smooth by construction; an exemplar fill is blended like G(z).
-    result = fill if rc.engine.method == 'biharmonic' else blend_batch(y, fill, m, rc.is_blend)
-    zeros = np.zeros(len(y))
-    return {'g': fill, 'result': result, 'loss': zeros, 'terms': {}, 'seconds': time.time() - t,
-            'iters_used': zeros, 'clip_frac': zeros, 'spread': np.zeros(m.shape, np.float32)}
-  out = models.inpainter(rc.engine).inpaint(y, m, z0=z0, writer=writer, log=log,
-                                            on_chunk=on_chunk)
-  out['result'] = blend_batch(y, out['g'], m, rc.is_blend)
+  method = methods.get(rc.engine.method)
+  out = _FILLS[method.kind](rc, models, y, m, writer=writer, log=log, on_chunk=on_chunk, z0=z0)
+  out['result'] = blend_batch(y, out['g'], m, rc.is_blend and method.blends)
   out['seconds'] = time.time() - t
   return out
 
 
 def load_models(rc: RunConfig, strategy=None) -> Optional[Models]:
-  if rc.engine.method in NO_GAN_METHODS:
-    return None
-  return Models(rc, need_gan=True, need_classifier=needs_classifier(rc.engine), strategy=strategy)
+  """The networks rc's method needs, or None when it needs none."""
+  needs = rc.engine.networks()
+  return Models(rc, needs, strategy) if needs else None
 
 
 def dataset_tries(rc: RunConfig, log=print, strategy=None, writer=None,
@@ -206,7 +247,7 @@ def dataset_tries(rc: RunConfig, log=print, strategy=None, writer=None,
   y_all, real = pick_images(rc, n, log)
   if y_all is None:
     if models is None:
-      models = Models(rc, need_gan=True, need_classifier=False, strategy=strategy)
+      models = Models(rc, (methods.GENERATOR,), strategy=strategy)
     y_all = generated_images(models.generator, n, rc.z_dim, rc.seed)
   m_all = mgen.make_masks(rc.mask_type, n, rc.img_size, rc.seed, rc.random_missing)
   for t in range(rc.num_try):
@@ -219,7 +260,7 @@ def dataset_tries(rc: RunConfig, log=print, strategy=None, writer=None,
 
 def spread_of(rc: RunConfig, out: dict) -> Optional[np.ndarray]:
   """The spread map to write beside a result: only where several restarts made the fill."""
-  several = rc.engine.method not in NO_GAN_METHODS and rc.engine.resolved().restarts > 1
+  several = methods.get(rc.engine.method).searches and rc.engine.resolved().restarts > 1
   return out.get('spread') if several else None
 
 
@@ -246,7 +287,7 @@ def write_try(rc: RunConfig, tr: dict, log=print) -> dict:
   metrics_line = ' '.join(f'{k}={s[f"mean_{k}"]:.4g}' for k in ('psnr', 'psnr_hole', 'ssim')
                           if s.get(f'mean_{k}') is not None)
   iters = (f' iters={int(np.max(out["iters_used"]))}/{rc.engine.resolved().iters}'
-           if rc.engine.method not in NO_GAN_METHODS else '')
+           if methods.get(rc.engine.method).searches else '')
   log(f'try {t}: {len(y)} images in {secs:.1f}s ({secs / len(y):.2f}s per image){iters} '
       f'{metrics_line} -> {os.path.join(rc.out_dir(), s["grid"])}{label}')
   return s
@@ -260,7 +301,7 @@ def inpaint_dataset(rc: RunConfig, log=print, strategy=None) -> List[dict]:
     One summary dict per try (also written as JSON into rc.out_dir()).
   """
   out_dir = rc.out_dir()
-  optimizes = rc.engine.method not in NO_GAN_METHODS
+  optimizes = methods.get(rc.engine.method).searches
   writer = tf.summary.create_file_writer(os.path.join(out_dir, 'logs')) if optimizes else None
 
   def preview(t, y, m, cur):
@@ -276,7 +317,7 @@ def reconstruct_layer(rc: RunConfig, log=print) -> str:
   grid with one column per image and one row per layer (the original on top) and a JSON
   of the feature errors."""
   layers = rc.reconstruct.split(',')
-  models = Models(rc, need_gan=True, need_classifier=True)
+  models = Models(rc, (methods.GENERATOR, methods.CLASSIFIER))
   y, real = pick_images(rc, rc.sample_batch, log)
   if y is None:
     y = generated_images(models.generator, rc.sample_batch, rc.z_dim, rc.seed)

@@ -10,6 +10,8 @@ Layer: a job over jobs (it drives inpaint.photos), below the entry point inpaint
 
 import dataclasses
 import os
+import queue
+import threading
 import time
 from typing import Optional
 
@@ -17,16 +19,15 @@ import numpy as np
 from PIL import Image
 
 from inpaint import data
-from inpaint import engine
 from inpaint import outputs
 from inpaint import photos
 from inpaint import run as runlib
+from inpaint.engine import methods
 
 # The largest photo the page takes, in pixels (a 16-megapixel phone photo fits); larger
 # ones are refused with this limit in the message, and PIL refuses to decode anything
 # beyond twice it (a decompression bomb) before it reaches memory.
 MAX_PIXELS = 16_000_000
-METHODS = ('semantic', 'yeh', 'biharmonic', 'exemplar')
 EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'examples')
 
 
@@ -78,40 +79,43 @@ class Filler:
 
   def __init__(self, rc: runlib.RunConfig):
     self.rc = rc
-    self.models = runlib.Models(rc, need_gan=True,
-                                need_classifier=runlib.needs_classifier(rc.engine))
+    self.models = runlib.Models(rc, rc.engine.networks())
 
   def fill(self, photo: np.ndarray, mask: np.ndarray, method: str, restarts: int,
-           progress=None) -> dict:
+           progress=None, preview=None) -> dict:
     """One photo: {'result' uint8 [H, W, 3], 'spread' uint8 [H, W, 3] or None,
     'candidates' [uint8 [H, W, 3]] (one per restart when several), 'seconds', 'iters'}.
 
     progress: optional fn(fraction done, text), called every print_freq iterations.
+    preview: optional fn(uint8 [H, W, 3]), called with the one-pass fill pasted into the
+      photo before a search from the encoder's code begins.
     """
-    if method not in METHODS:
-      raise InputError(f'Unknown method {method!r}; choose one of {", ".join(METHODS)}.')
+    if method not in methods.METHODS:
+      raise InputError(f'Unknown method {method!r}; choose one of '
+                       f'{", ".join(methods.METHODS)}.')
+    searches = methods.get(method).searches
     eng = dataclasses.replace(self.rc.engine, method=method,
-                              restarts=int(restarts) if method in ('semantic', 'yeh') else 1)
+                              restarts=int(restarts) if searches else None)
     rc = dataclasses.replace(self.rc, engine=eng)
-    if runlib.needs_classifier(eng) and self.models.classifier is None:
-      self.models = runlib.Models(rc, need_gan=True, need_classifier=True)
-    iters = eng.resolved().iters
+    self.models.load(eng.networks())
+    iters = eng.resolved().iters if searches else 0
     t0 = time.time()
 
     def on_chunk(cur):
+      if preview is not None and cur['iters'] == 0:
+        preview(photos.paste_back(photo, cur['composite'][0], mask))
       if progress is not None:
         done = cur['iters']
         eta = (time.time() - t0) / max(1, done) * (iters - done)
         progress(done / iters, f'iteration {done} of {iters}, about {eta:.0f} s left')
 
-    models = None if method in runlib.NO_GAN_METHODS else self.models
-    got = photos.fill_photos(rc, models, [(photo, mask)], log=lambda s: None,
+    got = photos.fill_photos(rc, self.models, [(photo, mask)], log=lambda s: None,
                              on_chunk=on_chunk, candidates=True)
     spread = got['spread'][0]
     return {'result': got['full'][0],
             'spread': None if spread is None else data.to_uint8(outputs.spread_image(spread)),
             'candidates': got['candidates'][0], 'seconds': time.time() - t0,
-            'iters': 0 if models is None else iters}
+            'iters': iters}
 
 
 def build(filler: Filler):
@@ -121,17 +125,38 @@ def build(filler: Filler):
   default = filler.rc.engine.resolved()
 
   def run(value, method, restarts, progress=gr.Progress()):
+    """The Fill button: the one-pass preview first (a search from the encoder's code),
+    then the result. The fill runs in a worker thread so the preview can be shown."""
     try:
       photo, mask = editor_inputs(value)
-      progress(0.0, desc='starting')
-      out = filler.fill(photo, mask, method, restarts,
-                        lambda f, text: progress(f, desc=text))
     except InputError as e:
       raise gr.Error(str(e)) from None
+    progress(0.0, desc='starting')
+    shown, got = queue.Queue(), {}
+
+    def work():
+      try:
+        got['out'] = filler.fill(photo, mask, method, restarts,
+                                 lambda f, text: progress(f, desc=text), shown.put)
+      except Exception as e:  # pylint: disable=broad-except
+        got['error'] = e  # Raised again below, in the request's own thread.
+      finally:
+        shown.put(None)
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    for first in iter(shown.get, None):
+      yield first, None, None, 'preview (the encoder\'s one-pass fill); searching...'
+    worker.join()
+    if isinstance(got.get('error'), InputError):
+      raise gr.Error(str(got['error']))
+    if 'error' in got:
+      raise got['error']
+    out = got['out']
     h, w = photo.shape[:2]
     note = (f'{method}, {w}x{h}, hole {100 * (1 - mask.mean()):.1f}%: {out["seconds"]:.1f} s'
             + (f' ({out["iters"]} iterations x {restarts} restarts)' if out['iters'] else ''))
-    return out['result'], out['spread'], out['candidates'] or None, note
+    yield out['result'], out['spread'], out['candidates'] or None, note
 
   with gr.Blocks(title='Car inpainting', delete_cache=(60, 600)) as page:
     gr.Markdown('## Car inpainting\nUpload a car photo, brush over the part to replace, '
@@ -144,9 +169,11 @@ def build(filler: Filler):
                                 transforms=(), layers=False, elem_id='editor',
                                 brush=gr.Brush(default_size=24, colors=['#ff00ff'],
                                                color_mode='fixed'))
-        method = gr.Radio(list(METHODS), value=default.method, label='Method')
+        method = gr.Radio(list(methods.METHODS), value=default.method, label='Method',
+                          info=' · '.join(f'{m.name}: {m.summary}'
+                                          for m in methods.METHODS.values()))
         restarts = gr.Slider(1, 16, value=default.restarts, step=1,
-                             label='Restarts (semantic and yeh)')
+                             label='Restarts (the methods that search)')
         button = gr.Button('Fill', variant='primary', elem_id='fill')
         if os.path.isdir(EXAMPLES):
           gr.Examples(sorted(os.path.join(EXAMPLES, f) for f in os.listdir(EXAMPLES)),

@@ -1,18 +1,27 @@
-"""Mask generators (center, left, random, half, pattern) and PNG I/O."""
+"""Mask generators (center, left, random, half, pattern, brush strokes) and PNG I/O."""
 
 import os
 from typing import Optional
 
 import numpy as np
 from PIL import Image
+from PIL import ImageDraw
 from PIL import ImageOps
 from scipy import ndimage
 
-MASK_TYPES = ('center', 'left', 'random', 'half', 'pattern')
+MASK_TYPES = ('center', 'left', 'random', 'half', 'pattern', 'strokes')
 HALF_SIDES = ('top', 'bottom', 'left', 'right')
 # Share of pixels the random mask drops: the seed's 70% (Yeh et al. used 80%: --random_missing=0.8).
 RANDOM_MISSING = 0.7
 PATTERN_COVER = 0.25
+# Brush strokes as the page's editor paints them: a few polylines, each about a tenth of
+# the image thick.
+STROKES = (1, 4)  # How many strokes (at least, at most).
+STROKE_WIDTH = (0.06, 0.14)  # Thickness as a share of the side.
+# What the encoder is trained on: every kind of hole the project and the page make, with
+# the random mask's missing share drawn from this range.
+TRAINING_KINDS = ('center', 'half', 'random', 'pattern', 'strokes')
+TRAINING_MISSING = (0.5, 0.9)
 
 
 def _pattern(size: int, rng: np.random.Generator) -> np.ndarray:
@@ -24,6 +33,20 @@ def _pattern(size: int, rng: np.random.Generator) -> np.ndarray:
   noise = ndimage.gaussian_filter(rng.standard_normal((size, size)), sigma=size / 12,
                                   mode='wrap')
   return noise > np.quantile(noise, 1.0 - PATTERN_COVER)
+
+
+def _strokes(size: int, rng: np.random.Generator) -> np.ndarray:
+  """A few brush strokes (1 = hole): polylines of 2-5 points with round joints."""
+  im = Image.new('L', (size, size), 0)
+  draw = ImageDraw.Draw(im)
+  for _ in range(rng.integers(STROKES[0], STROKES[1] + 1)):
+    pts = [tuple(p) for p in rng.uniform(0, size, (rng.integers(2, 6), 2))]
+    width = max(1, int(round(rng.uniform(*STROKE_WIDTH) * size)))
+    draw.line(pts, fill=255, width=width, joint='curve')
+    r = width / 2  # Round caps, as a brush leaves.
+    for x, y in (pts[0], pts[-1]):
+      draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
+  return np.asarray(im) > 0
 
 
 def make_mask(mask_type: str, img_size: int = 64, seed: int = 0,
@@ -62,8 +85,10 @@ def make_mask(mask_type: str, img_size: int = 64, seed: int = 0,
     sl = {'top': np.s_[:s // 2, :], 'bottom': np.s_[s // 2:, :],
           'left': np.s_[:, :s // 2], 'right': np.s_[:, s // 2:]}[side]
     mask[sl] = 0
-  else:
+  elif mask_type == 'pattern':
     mask[_pattern(s, rng)] = 0
+  else:
+    mask[_strokes(s, rng)] = 0
   return mask
 
 
@@ -72,6 +97,16 @@ def make_masks(mask_type: str, num: int, img_size: int = 64, seed: int = 0,
   """num masks [num, img_size, img_size]; mask i uses seed + i."""
   return np.stack([make_mask(mask_type, img_size, seed + i, missing=missing)
                    for i in range(num)])
+
+
+def training_masks(rng: np.random.Generator, num: int, img_size: int = 64) -> np.ndarray:
+  """num masks of kinds drawn uniformly from TRAINING_KINDS (half: any side; random: a
+  missing share drawn from TRAINING_MISSING), float32 [num, img_size, img_size], 1 = known."""
+  kinds = rng.integers(len(TRAINING_KINDS), size=num)
+  seeds = rng.integers(2**31, size=num)
+  missing = rng.uniform(*TRAINING_MISSING, size=num)
+  return np.stack([make_mask(TRAINING_KINDS[k], img_size, int(s), missing=float(p))
+                   for k, s, p in zip(kinds, seeds, missing)])
 
 
 def mask_to_png(mask: np.ndarray, path: str) -> str:

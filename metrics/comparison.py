@@ -17,7 +17,7 @@ import dataclasses
 import json
 import os
 import time
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
 import numpy as np
 
@@ -27,38 +27,33 @@ from inpaint import engine
 from inpaint import images as imgs
 from inpaint import outputs
 from inpaint import run as runlib
+from inpaint.engine import methods
 from masks import generate as mgen
 from metrics import frechet
 from metrics import tables
 
-# label -> (method, engine overrides on top of the engine defaults).
-ROWS: Dict[str, Tuple[str, dict]] = {
-    'biharmonic': ('biharmonic', {}),
-    'exemplar': ('exemplar', {}),
-    'yeh': ('yeh', {'nsize': 7, 'use_weighted_mask': True}),  # As published.
-    'yeh_wide': ('yeh', {'nsize': 63, 'use_weighted_mask': True}),
-    # The defaults, which have no GoogLeNet terms (lambda_sem = lambda_cat = 0): this row
-    # is also "semantic without the GoogLeNet terms".
-    'semantic': ('semantic', {}),
-    'semantic_seed': ('semantic', dict(engine.SEED)),  # The seed's exact configuration.
-}
-FIGURE_ROWS = tuple(ROWS)
+# The rows: method and preset names (engine.methods), in table order.
+ROWS = ('biharmonic', 'exemplar', 'yeh', 'yeh_wide', 'random_start', 'original_2018',
+        'one_pass', 'search')
+FIGURE_ROWS = ROWS
 
 
 def plan(mask_types: Sequence[str], labels: Optional[Sequence[str]] = None):
   """[(mask, label, method, overrides)] in run order."""
-  return [(mask, label, method, over) for mask in mask_types
-          for label, (method, over) in ROWS.items() if labels is None or label in labels]
+  return [(mask, label) + methods.preset(label) for mask in mask_types
+          for label in ROWS if labels is None or label in labels]
 
 
-def _fingerprints(rc, method: str, need_classifier: bool) -> dict:
+def _fingerprints(rc, networks: Sequence[str]) -> dict:
   """Content hashes of the models a row uses: a cached row is reused only with the same
   weights (the shipped paths stay the same when new models are shipped)."""
   out = {}
-  if method not in runlib.NO_GAN_METHODS:
+  if methods.GENERATOR in networks:
     out['dcgan'] = ckpt.fingerprint(ckpt.resolve_gan(rc.load_model, rc.dataset))
-  if need_classifier:
+  if methods.CLASSIFIER in networks:
     out['googlenet'] = ckpt.fingerprint(rc.classifier_dir or ckpt.shipped('googlenet'))
+  if methods.ENCODER in networks:
+    out['encoder'] = ckpt.fingerprint(rc.encoder_dir or ckpt.shipped('encoder'))
   return out
 
 
@@ -113,7 +108,7 @@ def _write_paired_and_runs(groups, runs, out: str, suffix: str) -> None:
 
 
 # What may differ between a row and its row in an `against` comparison: the models.
-_MODEL_KEYS = ('weights', 'load_model', 'classifier_dir')
+_MODEL_KEYS = ('weights', 'load_model', 'classifier_dir', 'encoder_dir')
 
 
 def _rows_against(folder: str, groups, keys, log) -> dict:
@@ -139,11 +134,12 @@ def _rows_against(folder: str, groups, keys, log) -> dict:
   return other
 
 
-def _load_models(rc, models: dict, need_classifier: bool) -> None:
-  """Loads the generator (and the classifier if asked) into `models['gan']` unless there."""
-  have = models.get('gan')
-  if have is None or (need_classifier and have.classifier is None):
-    models['gan'] = runlib.Models(rc, need_gan=True, need_classifier=need_classifier)
+def _load_models(rc, models: dict, needs: Sequence[str]) -> None:
+  """Loads the networks `needs` names into `models['gan']` (a run.Models) unless there."""
+  if models.get('gan') is None:
+    models['gan'] = runlib.Models(rc, needs)
+  else:
+    models['gan'].load(needs)
 
 
 def _inputs(rc, models: dict, mask: str, num: int, seed: int):
@@ -151,7 +147,7 @@ def _inputs(rc, models: dict, mask: str, num: int, seed: int):
   cars, or generated ones when there is no data (the generator is then loaded here)."""
   y, real = runlib.pick_images(rc, num, log=lambda s: None)
   if y is None:
-    _load_models(rc, models, need_classifier=False)
+    _load_models(rc, models, (methods.GENERATOR,))
     y = runlib.generated_images(models['gan'].generator, num, rc.z_dim, seed)
   return y, mgen.make_masks(mask, num, rc.img_size, seed, rc.random_missing), real
 
@@ -176,12 +172,15 @@ def scored(result, y, m, realism: frechet.Realism) -> List[dict]:
   return rows
 
 
-def compare(out: str, num: int, iters: int, mask_types, seed: int,
-            data_dir=None, split='val', load_model=None, classifier_dir=None,
+def compare(out: str, num: int, iters: int, mask_types, base: runlib.RunConfig,
             figure_rows: int = 8, source: str = 'data', labels=None, log=print,
-            cached_only: bool = False, against: Optional[str] = None,
-            random_missing: float = mgen.RANDOM_MISSING) -> dict:
+            cached_only: bool = False, against: Optional[str] = None) -> dict:
   """Runs every row on the same images; returns the settings with wall times.
+
+  Args:
+    base: what every row shares: data (data_dir, split), models (load_model,
+      classifier_dir, encoder_dir), seed and random_missing.
+    iters: the budget per image of the rows that search from a random start.
 
   With cached_only, rows not yet in `out` are skipped (and listed in settings['missing'])
   instead of run. With `against` (the `out` of an earlier comparison on the same images,
@@ -192,37 +191,38 @@ def compare(out: str, num: int, iters: int, mask_types, seed: int,
     raise FileNotFoundError(f'--against {against}: no such comparison folder')
   if source == 'data':
     # Fail early, before any long run, when there is no data.
-    data.detect_layout(data.resolve_data_dir(data_dir))
+    data.detect_layout(data.resolve_data_dir(base.data_dir))
   todo = plan(mask_types, labels)
+  seed = base.seed
   settings = {'source': source, 'num': num, 'iters': iters, 'mask_types': list(mask_types),
-              'random_missing': random_missing,
-              'seed': seed, 'split': split, 'subset': 'report' if source == 'data' else None,
+              'random_missing': base.random_missing,
+              'seed': seed, 'split': base.split, 'subset': 'report' if source == 'data' else None,
               'engine_defaults': dataclasses.asdict(engine.Config()),
               'rows': {label: {'method': m, 'overrides': o} for _, label, m, o in todo},
               'runs': [], 'missing': []}
   groups, results, keys, per_set = {}, {}, {}, {}
   models, inputs = {}, {}
   # FD against the train split: disjoint from the val images being completed.
-  realism = frechet.Realism(data_dir=data_dir, split='train', seed=seed)
+  realism = frechet.Realism(data_dir=base.data_dir, split='train', seed=seed)
   t_all = time.time()
   for i, (mask, label, method, over) in enumerate(todo):
-    # The same compute per image: R restarts run iters // R iterations each.
-    eng = dataclasses.replace(engine.Config(), **{**over, 'method': method, 'seed': seed}).resolved()
-    eng = dataclasses.replace(eng, iters=max(1, iters // eng.restarts))
-    rc = runlib.RunConfig(engine=eng, data_dir=data_dir, split=split, mask_type=mask,
-                          sample_batch=num, load_model=load_model,
-                          random_missing=random_missing,
-                          classifier_dir=classifier_dir, seed=seed, label=label,
-                          subset='report' if source == 'data' else None,
-                          source='generated' if source == 'generated' else 'auto')
+    eng = engine.for_preset(label, seed=seed).resolved()
+    if methods.get(method).searches and eng.start == 'random':
+      # The random starts get the same compute per image: R restarts run iters // R each
+      # (a learned start keeps its own, smaller budget).
+      eng = dataclasses.replace(eng, iters=max(1, iters // eng.restarts))
+    rc = dataclasses.replace(base, engine=eng, mask_type=mask, sample_batch=num, label=label,
+                             subset='report' if source == 'data' else None,
+                             source='generated' if source == 'generated' else 'auto')
     if mask not in inputs:
       inputs[mask] = _inputs(rc, models, mask, num, seed)
     y, m, real = inputs[mask]
-    need_c = runlib.needs_classifier(eng)
-    key = {'settings': eng.key(), 'num': num, 'source': source, 'split': split,
-           'random_missing': random_missing if mask == 'random' else None,
-           'load_model': load_model, 'classifier_dir': classifier_dir,
-           'weights': _fingerprints(rc, method, need_c)}
+    needs = eng.networks()
+    key = {'settings': eng.key(), 'num': num, 'source': source, 'split': base.split,
+           'random_missing': base.random_missing if mask == 'random' else None,
+           'load_model': base.load_model, 'classifier_dir': base.classifier_dir,
+           **({'encoder_dir': base.encoder_dir} if methods.ENCODER in needs else {}),
+           'weights': _fingerprints(rc, needs)}
     keys[(label, mask)] = key
     folder = os.path.join(out, mask, label)
     hit = _cached(folder, key)
@@ -235,8 +235,8 @@ def compare(out: str, num: int, iters: int, mask_types, seed: int,
       log(f'[{i + 1}/{len(todo)}] {mask:7s} {label:22s} cached ({row["seconds"]:.1f}s)')
     else:
       # Models are loaded only for a row that runs (a cached table loads none).
-      if method not in runlib.NO_GAN_METHODS:
-        _load_models(rc, models, need_c)
+      if needs:
+        _load_models(rc, models, needs)
       row, result = _run_row(rc, models.get('gan'), y, m, folder, key, realism, real)
       done = time.time() - t_all
       eta = done / (i + 1) * (len(todo) - i - 1)

@@ -89,7 +89,8 @@ def lineage_table(recipes: str = os.path.join('inpaint', 'recipes'),
   with open(shipped_fd) as f:
     fds['dcgan_5_projected'] = json.load(f)['fd_generated_val']
   lines = ['| recipe | steps | FD of its export (2,000 vs val) | what changes |', '|---|---|---|---|']
-  for name in sorted(n[:-6] for n in os.listdir(recipes) if n.endswith('.flags')):
+  for name in sorted(n[:-6] for n in os.listdir(recipes)
+                     if n.startswith('dcgan_') and n.endswith('.flags')):
     with open(os.path.join(recipes, name + '.flags')) as f:
       text = f.read()
     steps = int(re.search(r'--iters=(\d+)', text).group(1))

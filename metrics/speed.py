@@ -21,6 +21,7 @@ from googlenet import train_lib as gtrain
 from inpaint import engine
 from inpaint import photos
 from inpaint import run as runlib
+from inpaint.engine import methods
 from inpaint import train_gan
 from masks import generate as mg
 
@@ -32,7 +33,9 @@ class Settings:
   measure_iters: int = 60
   eager_iters: int = 20
   batches: Sequence[int] = (1, 16, 64)
-  methods: Sequence[str] = ('semantic', 'yeh')
+  methods: Sequence[str] = ('search', 'semantic', 'yeh')
+  fill_methods: Sequence[str] = ('one_pass', 'search', 'random_start', 'yeh')
+  fill_batches: Sequence[int] = (1, 16, 64)
   variants: Sequence[str] = ('fp32', 'xla', 'bf16')
   photos: bool = True
   photo_iters: int = 100
@@ -61,12 +64,26 @@ def macs(model: keras.Model) -> int:
   return int(total)
 
 
-def loss_macs(g, d, c, method: str) -> int:
-  """Per image-iteration: forward G once, D and GoogLeNet on G(z) and x; the
-  backward pass to z costs about one more forward (input gradients only, no
-  weight gradients), hence the factor 2."""
-  fwd = macs(g) + 2 * macs(d) + (2 * macs(c) if method == 'semantic' else 0)
+def loss_macs(g, d, c, cfg: engine.Config) -> int:
+  """Per image-iteration: forward G once, D and GoogLeNet (when cfg's terms use them) on
+  G(z) and x; the backward pass to z costs about one more forward (input gradients only,
+  no weight gradients), hence the factor 2."""
+  nets = cfg.networks()
+  fwd = (macs(g) + (2 * macs(d) if methods.DISCRIMINATOR in nets else 0) +
+         (2 * macs(c) if methods.CLASSIFIER in nets else 0))
   return 2 * fwd
+
+
+def cpu_flags() -> str:
+  """The vector instruction sets that decide TensorFlow's CPU speed (AVX-512 variants, else
+  AVX2 / FMA), from /proc/cpuinfo; '' where it cannot be read."""
+  try:
+    with open('/proc/cpuinfo') as f:
+      words = set(f.read().split())
+  except OSError:
+    return ''
+  avx512 = sorted(w for w in words if w.startswith('avx512'))
+  return ' '.join(avx512) if avx512 else ' '.join(w for w in ('avx2', 'fma') if w in words)
 
 
 def matmul_gflops(n: int = 2048, reps: int = 10) -> float:
@@ -88,34 +105,41 @@ def _data(n, seed=0):
   return y, m
 
 
-def time_compiled(inp: engine.Inpainter, batch: int, measure: int) -> float:
-  """Seconds per iteration for a batch (warm-up chunk first, then timed)."""
+def _loop_inputs(inp: engine.Inpainter, batch: int):
+  """The compiled loop's inputs for `batch` images and all their restarts (rows
+  restart-major), and its initial state from random codes."""
   y, m = _data(batch)
-  inp.cfg.iters, inp.cfg.print_freq = 2, 2
-  inp.inpaint(y, m, log=lambda s: None)  # Trace.
-  inp.cfg.iters, inp.cfg.print_freq = measure, measure
+  r = inp.cfg.restarts
+  yt = tf.constant(np.tile(y, (r, 1, 1, 1)))
+  mt = tf.constant(np.tile(m[..., None], (r, 1, 1, 1)))
+  wt = engine.weighted_mask(mt, inp.cfg.nsize, inp.cfg.use_weighted_mask)
+  return yt, mt, wt, inp.initial_state(tf.constant(inp.initial_z(batch * r)))
+
+
+def time_compiled(inp: engine.Inpainter, batch: int, measure: int) -> float:
+  """Seconds per iteration of the compiled loop (Inpainter.chunk) for a batch with all
+  its restarts: a warm-up chunk (tracing) first, then `measure` iterations timed."""
+  y, m, w, st = _loop_inputs(inp, batch)
+  st = inp.chunk(st, y, m, w, tf.constant(2))
+  done = int(st.it.numpy())
   t = time.perf_counter()
-  inp.inpaint(y, m, log=lambda s: None)
-  return (time.perf_counter() - t) / measure
+  st = inp.chunk(st, y, m, w, tf.constant(measure))
+  ran = int(st.it.numpy()) - done  # Fewer than asked when every row stopped early.
+  return (time.perf_counter() - t) / max(1, ran)
 
 
 def time_eager(inp: engine.Inpainter, steps: int) -> float:
-  """Seconds per iteration of one image, the seed's way: a Python loop of eager
+  """Seconds per iteration of one image, the 2018 project's way: a Python loop of eager
   steps, each fetching its loss to the host."""
-  y, m = _data(1)
-  y, m4 = tf.constant(y), tf.constant(m[..., None])
-  w = engine.weighted_mask(m4)
-  z = tf.constant(inp.initial_z(1))
-  zeros, inf = tf.zeros_like(z), tf.fill([1], np.float32(np.inf))
-  st = engine.LoopState(it=tf.constant(0), z=z, s1=zeros, s2=zeros, best_loss=inf, best_z=z,
-                        best_terms=tf.zeros([1, 1]), last_terms=tf.zeros([1, 1]), ref_loss=inf,
-                        stale=tf.zeros([1], tf.int32), used=tf.zeros([1], tf.int32))
+  y, m, w, st = _loop_inputs(inp, 1)
+  y, m, w = y[:1], m[:1], w[:1]
+  st = st._replace(**{k: v[:1] for k, v in st._asdict().items() if k != 'it'})
   active = tf.ones([1], tf.bool)
 
   def step(st):
     with tf.GradientTape() as tape:
       tape.watch(st.z)
-      total, _, _ = inp.loss_terms(st.z, y, m4, w)
+      total, _, _ = inp.loss_terms(st.z, y, m, w)
     st = inp.optimizer_step(st, tape.gradient(total, st.z), active)
     return st._replace(it=st.it + 1), float(total[0])  # The per-step host round trip.
 
@@ -124,6 +148,27 @@ def time_eager(inp: engine.Inpainter, steps: int) -> float:
   for _ in range(steps):
     st, _ = step(st)
   return (time.perf_counter() - t) / steps
+
+
+def time_fill(models: runlib.Models, name: str, batch: int, reps: int = 2) -> dict:
+  """A whole fill with a method's or preset's defaults, as a user runs it: start codes,
+  search, restarts combined, blend (run.inpaint_batch). A warm-up call (tracing) first.
+
+  Returns:
+    {'method', 'batch', 'sec_per_image', 'restarts', 'iters'} (restarts and iterations
+    per restart of a search, else 0).
+  """
+  cfg = engine.for_preset(name).resolved()
+  rc = runlib.RunConfig(engine=cfg)
+  models.load(cfg.networks())
+  y, m = _data(batch)
+  runlib.inpaint_batch(rc, models, y, m, log=lambda s: None)
+  t = time.perf_counter()
+  for _ in range(reps):
+    runlib.inpaint_batch(rc, models, y, m, log=lambda s: None)
+  searches = methods.get(cfg.method).searches
+  return {'method': name, 'batch': batch, 'sec_per_image': (time.perf_counter() - t) / reps / batch,
+          'restarts': cfg.restarts if searches else 0, 'iters': cfg.iters if searches else 0}
 
 
 VARIANTS = {'fp32': {}, 'xla': {'jit_compile': True}, 'bf16': {'compute_dtype': 'bfloat16'},
@@ -135,7 +180,8 @@ def check_variant(g, d, c, method, variant, iters=100) -> dict:
   y, m = _data(4)
   outs = []
   for v in ('fp32', variant):
-    cfg = engine.Config(method=method, iters=iters, print_freq=iters, **VARIANTS[v])
+    cfg = engine.Config(method=method, iters=iters, print_freq=iters, start='random',
+                        **VARIANTS[v])
     outs.append(engine.Inpainter(g, d, c, cfg).inpaint(y, m, log=lambda s: None))
   return {'max_abs_diff_gz': float(np.abs(outs[0]['g'] - outs[1]['g']).max()),
           'mean_abs_diff_gz': float(np.abs(outs[0]['g'] - outs[1]['g']).mean()),
@@ -242,7 +288,7 @@ def time_photos(n: int = 16, iters: int = 100) -> dict:
       m[h // 4:3 * h // 4, w // 4:3 * w // 4] = 255
       Image.fromarray(m).save(os.path.join(tmp, 'masks', f'car{i:02d}.png'))
     for name, batch in (('batched', n), ('one_at_a_time', 1)):
-      rc = runlib.RunConfig(engine=engine.Config(iters=iters, print_freq=iters),
+      rc = runlib.RunConfig(engine=engine.Config(iters=iters, print_freq=iters, start='random'),
                             image=os.path.join(tmp, 'photos'), mask=os.path.join(tmp, 'masks'),
                             output_dir=os.path.join(tmp, name), sample_batch=batch)
       t0 = time.perf_counter()
@@ -282,20 +328,23 @@ def _time_losses(g, d, c, s: Settings, log) -> tuple:
   """The compiled and eager rows for each loss set, plus the variant checks."""
   rows, res = [], {}
   for method in [m for m in s.methods if m != 'none']:
-    n_macs = loss_macs(g, d, c, method)
+    # One code per image from a random start: the loop's cost, whatever the start.
+    one = dict(restarts=1, start='random')
+    n_macs = loss_macs(g, d, c, engine.Config(method=method, **one))
     log(f'{method}: {n_macs / 1e6:.1f} M multiply-adds per image-iteration '
-        '(forward G + 2x D + 2x GoogLeNet, times 2 for the backward pass to z)')
+        '(forward G + 2x D + 2x GoogLeNet when used, times 2 for the backward pass to z)')
     res[f'{method}_macs_per_image_iter'] = n_macs
     for variant in s.variants:
       name = f'compiled {variant}'
-      inp = engine.Inpainter(g, d, c, engine.Config(method=method, **VARIANTS[variant]))
+      inp = engine.Inpainter(g, d, c, engine.Config(method=method, **one, **VARIANTS[variant]))
       for b in s.batches:
         spi = time_compiled(inp, b, s.measure_iters)
         rows.append({'method': method, 'loop': name, 'batch': b,
                      'sec_per_image': spi * s.iters / b, 'gflops': 2 * n_macs * b / spi / 1e9})
         log(f'{method:9s} {name:13s} batch {b:3d}: {rows[-1]["sec_per_image"]:8.2f} s/image at '
             f'{s.iters} iters, {rows[-1]["gflops"]:6.1f} GFLOP/s')
-    spi = time_eager(engine.Inpainter(g, d, c, engine.Config(method=method)), s.eager_iters)
+    spi = time_eager(engine.Inpainter(g, d, c, engine.Config(method=method, **one)),
+                     s.eager_iters)
     rows.append({'method': method, 'loop': 'eager per-image', 'batch': 1,
                  'sec_per_image': spi * s.iters, 'gflops': 2 * n_macs / spi / 1e9})
     log(f'{method:9s} eager per-image batch   1: {spi * s.iters:8.2f} s/image')
@@ -308,31 +357,43 @@ def _time_losses(g, d, c, s: Settings, log) -> tuple:
   return rows, res
 
 
-def _targets(rows, batches) -> dict:
-  """The speed targets, from the compiled rows."""
-  def best(method, batch):
-    return min(r['sec_per_image'] for r in rows if r['method'] == method and r['batch'] == batch
-               and r['loop'].startswith('compiled'))
-  eager = {r['method']: r['sec_per_image'] for r in rows if r['loop'] == 'eager per-image'}
-  if 'semantic' not in eager or 64 not in batches:
-    return {}
-  return {'target_semantic_b64_le_15s': best('semantic', 64) <= 15,
-          'speedup_vs_eager_semantic': eager['semantic'] / best('semantic', max(batches))}
+def _targets(fills) -> dict:
+  """The speed targets, from the fill rows: the default and the one-pass fill, batched."""
+  def at(name):
+    got = [r['sec_per_image'] for r in fills if r['method'] == name and r['batch'] > 1]
+    return min(got) if got else None
+  out = {}
+  if at(engine.DEFAULT) is not None:
+    out['target_default_le_1.5s_per_image'] = at(engine.DEFAULT) <= 1.5
+  if at('one_pass') is not None:
+    out['target_one_pass_le_20ms_per_image'] = at('one_pass') <= 0.02
+  if at(engine.DEFAULT) and at('random_start'):
+    out['speedup_default_vs_random_start'] = at('random_start') / at(engine.DEFAULT)
+  return out
 
 
 def measure(s: Settings, log=print) -> dict:
   """Runs every timing `s` asks for and returns them (rows, targets, machine); logs one
   line per measurement as it goes."""
-  g, d, _ = train_gan.load_gan(s.load_model)
-  c = gtrain.load_inference(s.classifier_dir)
+  models = runlib.Models(runlib.RunConfig(load_model=s.load_model,
+                                          classifier_dir=s.classifier_dir),
+                         (methods.GENERATOR, methods.CLASSIFIER))
+  g, d, c = models.generator, models.discriminator, models.classifier
   res = {'machine': {'cpus': os.cpu_count(), 'platform': platform.platform(),
                      'processor': platform.processor(), 'tensorflow': tf.__version__},
+         'cpu_flags': cpu_flags(),
          'iters': s.iters, 'measure_iters': s.measure_iters}
   res['matmul_gflops_fp32'] = matmul_gflops()
   log(f'fp32 matmul (2048^3): {res["matmul_gflops_fp32"]:.1f} GFLOP/s')
   rows, more = _time_losses(g, d, c, s, log)
   res.update(more)
   res['rows'] = rows
+  res['fills'] = fills = []
+  for name in s.fill_methods:
+    for b in s.fill_batches:
+      fills.append(time_fill(models, name, b))
+      log(f'fill {name:13s} batch {b:3d}: {fills[-1]["sec_per_image"]:8.3f} s/image '
+          f'({fills[-1]["restarts"]} restarts x {fills[-1]["iters"]} iterations)')
   res['blend'] = time_blend()
   res['exemplar'] = time_exemplar()
   log('exemplar, s per 64x64 image: ' + ', '.join(
@@ -350,19 +411,24 @@ def measure(s: Settings, log=print) -> dict:
         f'{ph["one_at_a_time_s_per_photo"]:.2f} s/photo')
   if s.training:
     res['training'] = time_training(s.train_widths, s.train_variants, s.train_steps, log)
-  res.update(_targets(rows, s.batches))
+  res.update(_targets(fills))
   return res
 
 
 def table(res: dict) -> str:
   """The Markdown table of the loop rows, then the other results, one per line."""
-  lines = [f'| method | loop | batch | s/image @{res["iters"]} iters | GFLOP/s | '
-           '% of matmul peak |', '|---|---|---|---|---|---|']
+  lines = ['| fill (defaults) | batch | restarts x iterations | s/image |', '|---|---|---|---|']
+  for r in res.get('fills', []):
+    lines.append(f'| {r["method"]} | {r["batch"]} | {r["restarts"]} x {r["iters"]} | '
+                 f'{r["sec_per_image"]:.3f} |')
+  lines += ['', f'| method | loop | batch | s/image @{res["iters"]} iters | GFLOP/s | '
+            '% of matmul peak |', '|---|---|---|---|---|---|']
   for r in res['rows']:
     lines.append(f'| {r["method"]} | {r["loop"]} | {r["batch"]} | {r["sec_per_image"]:.2f} | '
                  f'{r["gflops"]:.1f} | {100 * r["gflops"] / res["matmul_gflops_fp32"]:.0f}% |')
-  for k in ('target_semantic_b64_le_15s', 'speedup_vs_eager_semantic', 'training', 'blend',
-            'exemplar', 'photo_blend', 'photos'):
+  for k in ('cpu_flags', 'target_default_le_1.5s_per_image', 'target_one_pass_le_20ms_per_image',
+            'speedup_default_vs_random_start', 'training', 'blend', 'exemplar', 'photo_blend',
+            'photos'):
     if k in res:
       lines.append(f'{k}: {res[k]}')
   return '\n'.join(lines)

@@ -33,7 +33,7 @@ from metrics import tables
 RUN_KEYS = ('mask_type',)
 # Settings that only say how finished restarts are combined: no new run needed.
 FILL_KEYS = ('fill', 'fill_k')
-TERM_COLUMNS = tuple(f'term_{t}' for t in engine.TERMS)
+TERM_COLUMNS = tuple(f"term_{t}" for t in engine.TERM_NAMES)
 COLUMNS = (('point', 'mask_type', 'n') + errors.NAMES + ('perceptual', 'fd') + TERM_COLUMNS +
            ('clip_frac', 'iters_used', 'seconds_per_image'))
 # Per-image scores (<out>_images.csv): what paired differences are computed from.
@@ -102,7 +102,7 @@ def _mean_row(name: str, mask_type: str, per_image: List[dict], out: dict, secs:
     vals = np.array([r[k] for r in per_image], np.float64)
     vals = vals[np.isfinite(vals)]
     row[k] = round(float(vals.mean()), 4) if len(vals) else float('nan')
-  for t in engine.TERMS:
+  for t in engine.TERM_NAMES:
     v = out['terms'].get(t)
     row[f'term_{t}'] = '' if v is None else f'{float(np.mean(v)):.4g}'
   row['clip_frac'] = round(float(np.mean(out.get('clip_frac', [0.0]))), 4)
@@ -150,10 +150,8 @@ def sweep(grid: Dict[str, List], base: runlib.RunConfig, num: int, csv_path: str
     eng = dataclasses.replace(base.engine, **over)
     eng.validate()
     rc = dataclasses.replace(base, engine=eng, mask_type=mask_type, sample_batch=num, num_try=1)
-    if eng.method not in runlib.NO_GAN_METHODS and (
-        models is None or (models.classifier is None and runlib.needs_classifier(eng))):
-      models = runlib.Models(rc, need_gan=True, need_classifier=runlib.needs_classifier(eng)
-                             or (models is not None and models.classifier is not None))
+    if eng.networks():
+      models = runlib.Models(rc, eng.networks()) if models is None else models.load(eng.networks())
     if mask_type not in images:
       y, real = runlib.pick_images(rc, num, log=lambda s: None)
       if not real:

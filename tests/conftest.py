@@ -14,11 +14,19 @@ from googlenet import train_lib as gtrain  # noqa: E402
 from inpaint import ckpt  # noqa: E402
 from inpaint import dcgan  # noqa: E402
 from inpaint import distribute  # noqa: E402
+from inpaint import encoder  # noqa: E402
+from inpaint import encoder_train  # noqa: E402
+from inpaint import networks  # noqa: E402
 from inpaint import train_gan  # noqa: E402
 
 # Two logical CPU devices for the tf.distribute tests (before TensorFlow starts);
 # everything else runs on the first, as without the split.
 distribute.split_cpu(2)
+
+def pytest_configure(config):
+  config.addinivalue_line('markers', 'cli: runs a command in its own process (each imports '
+                          'TensorFlow); `pytest -m "not cli"` is the fast inner loop')
+
 
 TINY = 0.0625  # Width multiplier of the test models: runs in seconds on a CPU.
 IMG = 64
@@ -90,4 +98,10 @@ def tiny_models(tmp_path_factory):
   gcfg = gtrain.Config(width=TINY)
   net = gmodel.build_googlenet(196, IMG, TINY, aux=False)
   ckpt.export_weights(str(root / 'googlenet'), {'googlenet': net}, gtrain.arch_config(gcfg))
-  return {'dcgan': str(root / 'dcgan'), 'googlenet': str(root / 'googlenet')}
+  # The encoder records the generator as loaded (float16-rounded), as a real export does.
+  g_loaded = networks.load(str(root / 'dcgan'), 'dcgan').models['generator']
+  e = encoder.build_encoder(IMG, cfg.z_dim, TINY)
+  ckpt.export_weights(str(root / 'encoder'), {'encoder': e},
+                      encoder_train.arch_config(encoder_train.Config(width=TINY), g_loaded))
+  return {'dcgan': str(root / 'dcgan'), 'googlenet': str(root / 'googlenet'),
+          'encoder': str(root / 'encoder')}

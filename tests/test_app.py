@@ -35,7 +35,7 @@ def _editor(photo, hole):
 
 def _rc(tiny_models, **engine_kw):
   return runlib.RunConfig(engine=engine.Config(print_freq=5, **engine_kw),
-                          load_model=tiny_models['dcgan'],
+                          load_model=tiny_models['dcgan'], encoder_dir=tiny_models['encoder'],
                           classifier_dir=tiny_models['googlenet'])
 
 
@@ -94,6 +94,7 @@ def _free_port():
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason='no chromium (apt-get install -y chromium)')
+@pytest.mark.cli
 def test_the_page_in_a_real_browser(tiny_models, tmp_path):
   """Upload, a brush stroke with the mouse, Fill: rows the stroke does not reach are the
   photo's own, the stroke's band changed. Saves a screenshot (to $INPAINT_SCREENSHOT when

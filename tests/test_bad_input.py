@@ -21,6 +21,7 @@ from masks import generate as mg
 def _rc(tiny_models, tmp_path, image, mask, **kw):
   eng = engine.Config(method='yeh', iters=2, print_freq=2)
   return runlib.RunConfig(engine=eng, load_model=tiny_models['dcgan'], image=str(image),
+                          encoder_dir=tiny_models['encoder'],
                           mask=str(mask), output_dir=str(tmp_path / 'out'), **kw)
 
 
@@ -143,6 +144,7 @@ def test_truncated_or_foreign_checkpoints_raise_one_error(tiny_models, tmp_path)
     train_lib.load_inference(str(tmp_path / 'cfg'))
 
 
+@pytest.mark.cli
 def test_commands_end_in_one_line_with_the_right_code(tiny_models, tmp_path, cropped_dir):
   import subprocess
   import sys

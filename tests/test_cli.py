@@ -6,6 +6,9 @@ import sys
 
 import pytest
 
+# Every test here runs a command in its own process: `pytest -m "not cli"` skips them.
+pytestmark = pytest.mark.cli
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -49,8 +52,8 @@ def test_helpfull_lists_original_flags(module):
 @pytest.mark.parametrize('args, words', [
     (['--layer=inception_9z'], ['inception_9z', 'inception_4b']),
     (['--mask_type=square'], ['square', 'center, left, random, half, pattern']),
-    (['--iters=0'], ['--iters=0', 'positive']),
-    (['--method=magic'], ['magic', 'semantic, yeh, biharmonic, exemplar']),
+    (['--iters=-1'], ['--iters=-1', 'negative']),
+    (['--method=magic'], ['magic', 'search, one_pass, semantic, yeh, biharmonic, exemplar']),
     (['--load_model=/no/such/run'], ['/no/such/run']),
     (['--image=/no/such.jpg', '--mask=/no/mask.png'], ['/no/such.jpg']),
 ])
@@ -79,7 +82,7 @@ def test_masks_command(tmp_path):
   assert _run('masks', '--mask_type=oval').returncode == 2
 
 
-def test_seed_flagfiles_give_the_seed_configuration():
+def test_original_flagfiles_give_the_2018_configuration():
   import dataclasses
   from absl import flags
   from absl.testing import flagsaver
@@ -87,13 +90,12 @@ def test_seed_flagfiles_give_the_seed_configuration():
   from inpaint import inpaint_main
   with flagsaver.flagsaver():
     flags.FLAGS.unparse_flags()
-    flags.FLAGS(['prog', f'--flagfile={os.path.join(ROOT, "inpaint", "seed.flags")}'])
+    flags.FLAGS(['prog', f'--flagfile={os.path.join(ROOT, "inpaint", "original.flags")}'])
     got = dataclasses.asdict(inpaint_main.config_from_flags().engine)
     flags.FLAGS.unparse_flags()
-  for k, v in engine.SEED.items():
-    assert got[k] == v, k
-  # googlenet/seed.flags parses too and names the original recipe.
-  text = open(os.path.join(ROOT, 'googlenet', 'seed.flags')).read()
+  assert got == dataclasses.asdict(engine.original())  # Every setting, none left to a method.
+  # googlenet/original.flags parses too and names the original recipe.
+  text = open(os.path.join(ROOT, 'googlenet', 'original.flags')).read()
   assert '--lr_schedule=step' in text and '--mix=none' in text and '--keep_prob=0.4' in text
 
 

@@ -93,7 +93,7 @@ def test_inpainting_mirrored_matches_one_device(mirrored, n):
   y = rng.uniform(-1, 1, (n, 64, 64, 3)).astype(np.float32)
   m = np.ones((n, 64, 64), np.float32)
   m[:, :, :24] = 0
-  cfg = engine.Config(iters=12, print_freq=6, restarts=2)
+  cfg = engine.Config(iters=12, print_freq=6, restarts=2, start='random')
   one = engine.Inpainter(g, d, c, cfg).inpaint(y, m, log=lambda s: None)
   two = engine.Inpainter(g, d, c, cfg, mirrored).inpaint(y, m, log=lambda s: None)
   assert two['z'].shape == (n, 100) and two['g'].shape == (n, 64, 64, 3)
@@ -118,6 +118,7 @@ def _main(args, cwd, env, timeout=400):
                         capture_output=True, text=True, timeout=timeout)
 
 
+@pytest.mark.cli
 def test_multi_worker_dcgan_trains_and_resumes_on_one_device(cropped_dir, tmp_path):
   cluster = {'worker': [f'127.0.0.1:{p}' for p in _free_ports(2)]}
   common = ['--training', f'--data_dir={cropped_dir}', f'--width={TINY}', '--batch_size=8',
@@ -148,6 +149,7 @@ def test_multi_worker_dcgan_trains_and_resumes_on_one_device(cropped_dir, tmp_pa
   assert 'continue training at step 3 of 5' in res.stdout and 'step 5/5' in res.stdout
 
 
+@pytest.mark.cli
 def test_strategy_errors_are_one_line(tmp_path):
   env = {**os.environ, 'PYTHONPATH': ROOT}
   env.pop('TF_CONFIG', None)

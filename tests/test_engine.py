@@ -8,6 +8,7 @@ import tensorflow as tf
 from googlenet import model as gm
 from inpaint import dcgan
 from inpaint import engine
+from inpaint.engine import methods
 from masks import generate as mg
 from tests.conftest import TINY
 
@@ -66,7 +67,7 @@ def test_each_term_matches_numpy(nets):
   q = tf.nn.softmax(fx['logits']).numpy().astype(np.float64)
   cat = (p * np.log(p / q) + q * np.log(q / p)).sum(axis=1)
   np.testing.assert_allclose(terms['categorical'], 4.0 * cat, rtol=1e-2, atol=1e-7)
-  np.testing.assert_allclose(total, sum(terms[k] for k in engine.TERMS), rtol=1e-5)
+  np.testing.assert_allclose(total, sum(terms[k] for k in engine.TERM_NAMES), rtol=1e-5)
 
 
 def test_symmetric_kl_is_safe_for_extreme_logits():
@@ -99,7 +100,7 @@ def test_loop_lowers_loss_and_keeps_best(nets):
   inp = engine.Inpainter(g_net, d_net, c_net, cfg)
   z0 = inp.initial_z(3)
   m4 = tf.constant(m[..., None])
-  w = engine.weighted_mask(m4, cfg.context_window())  # The window the loop uses.
+  w = engine.weighted_mask(m4, cfg.resolved().nsize)  # The window the loop uses.
   start, _, _ = inp.loss_terms(tf.constant(z0), tf.constant(y), m4, w)
   lines = []
   out = inp.inpaint(y, m, z0=z0, log=lines.append)
@@ -200,7 +201,8 @@ def test_batched_restarts_equal_one_image_at_a_time(nets):
 def test_all_known_returns_input_and_all_missing_runs(nets):
   g_net, d_net, c_net = nets
   y, _ = _batch(2)
-  inp = engine.Inpainter(g_net, d_net, c_net, engine.Config(iters=5, print_freq=5))
+  inp = engine.Inpainter(g_net, d_net, c_net, engine.Config(iters=5, print_freq=5,
+                                                           start='random'))
   out = inp.inpaint(y, np.ones((2, 64, 64), np.float32), log=lambda s: None)
   assert out['iters'] == 0 and np.array_equal(out['composite'], y)
   out = inp.inpaint(y, np.zeros((2, 64, 64), np.float32), log=lambda s: None)
@@ -217,31 +219,46 @@ def test_nan_loss_keeps_a_result(nets):
   assert np.isfinite(out['g']).all()
 
 
-def test_context_window_defaults():
-  assert engine.Config().context_window() == 15  # Semantic: the sweep's best.
-  assert engine.Config(method='yeh').context_window() == 7  # Yeh as published.
-  assert engine.Config(method='yeh', nsize=31).context_window() == 31
-  assert engine.Config(**engine.SEED).context_window() == 7
+def test_method_defaults_resolve_from_the_registry():
+  assert engine.Config().resolved().nsize == 15  # The default search: the sweep's best.
+  assert engine.Config(method='yeh').resolved().nsize == 7  # Yeh as published.
+  assert engine.Config(method='yeh', nsize=31).resolved().nsize == 31
+  assert engine.original().resolved().nsize == 7
+  # Every search method states every per-method setting; the budget sets the iterations.
+  for m in engine.METHODS.values():
+    if m.searches:
+      assert set(methods.PER_METHOD) <= set(m.defaults), m.name
+  assert engine.Config(method='yeh', restarts=3).resolved().iters == engine.ITER_BUDGET // 3
+  assert engine.for_preset('random_start').resolved().iters == engine.ITER_BUDGET // 8
+  assert engine.Config().resolved().start == 'learned'
+  assert engine.Config(method='semantic').weights()['semantic'] > 0
+  assert methods.CLASSIFIER in engine.Config(method='semantic').networks()
+  assert methods.ENCODER not in engine.Config(start='random').networks()
+  assert engine.Config(method='one_pass').networks() == (methods.GENERATOR, methods.ENCODER)
 
 
 def test_cache_key_holds_only_what_the_method_uses():
   yeh = engine.Config(method='yeh')
-  # A weight yeh ignores, and print_freq, leave its key alone; its window does not.
-  assert yeh.key() == engine.Config(method='yeh', lambda_sem=30.0, print_freq=7).key()
+  # A term that is off (and its layers), and print_freq, leave its key alone; its window
+  # does not, and neither does a term turned on (a method gives defaults, flags win).
+  assert yeh.key() == engine.Config(method='yeh', layer='inception_5b', print_freq=7).key()
+  assert yeh.key() != engine.Config(method='yeh', lambda_sem=30.0).key()
   assert yeh.key() != engine.Config(method='yeh', nsize=63).key()
   assert yeh.key()['restarts'] == 1 and yeh.key()['nsize'] == 7  # Resolved.
-  sem = engine.Config()
-  assert 'layer' not in sem.key()  # No GoogLeNet terms by default: the layers do nothing.
-  assert sem.key() == engine.Config(layer='inception_5b').key()
-  seed = engine.Config(**engine.SEED)
-  assert seed.key() != engine.Config(**{**engine.SEED, 'layer': 'inception_5b'}).key()
+  default = engine.Config()
+  assert 'layer' not in default.key()  # No GoogLeNet terms by default: the layers do nothing.
+  assert default.key() == engine.Config(layer='inception_5b').key()
+  assert 'z_init' not in default.key() and 'start_noise' in default.key()  # A learned start.
+  assert 'start_noise' not in yeh.key() and 'start' not in yeh.key()  # A random one.
+  original = engine.original()
+  assert original.key() != engine.for_preset('original_2018', layer='inception_5b').key()
   assert engine.Config(method='biharmonic', lamb=1.0).key() == {'method': 'biharmonic'}
 
 
 def test_config_validation():
   with pytest.raises(ValueError, match='inception_3a'):
     engine.Config(layer='conv9').validate()
-  with pytest.raises(ValueError, match='semantic, yeh, biharmonic, exemplar'):
+  with pytest.raises(ValueError, match='search, one_pass, semantic, yeh, biharmonic, exemplar'):
     engine.Config(method='magic').validate()
 
 
@@ -372,11 +389,12 @@ def test_early_stop_freezes_converged_images(nets):
 
 
 def test_early_stop_defaults_per_method():
-  # Measured for the semantic defaults (README); Yeh as published runs every iteration.
-  assert engine.Config().patience() == 100 and engine.Config().early_stop_tol == 1e-3
-  assert engine.Config(method='yeh').patience() == 0
-  assert engine.Config(early_stop_patience=0).patience() == 0
-  assert engine.Config(**engine.SEED).patience() == 0
+  # Measured for the random-start search (docs/results.md); Yeh as published and the
+  # short search from the learned start run every iteration.
+  assert engine.for_preset('random_start').resolved().early_stop_patience == 100
+  assert engine.Config().resolved().early_stop_patience == 0
+  assert engine.Config(method='yeh').resolved().early_stop_patience == 0
+  assert engine.original().resolved().early_stop_patience == 0
 
 
 def test_on_chunk_sees_current_best(nets):

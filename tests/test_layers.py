@@ -13,35 +13,46 @@ PACKAGES = ('inpaint', 'googlenet', 'metrics', 'masks')
 LAYERS = (
     # Numpy-only foundations: masks and the error functions.
     ('masks', 'masks.generate', 'metrics', 'metrics.errors', 'metrics.reporting', 'inpaint',
-     'googlenet', 'inpaint.checks'),
+     'googlenet', 'inpaint.checks', 'inpaint.engine.methods'),
     # Shared by both trainers and the inpainting jobs: data, checkpoints, devices, the
     # classical fills, blending, both model definitions; tables of metrics.
     ('inpaint.data', 'inpaint.ckpt', 'inpaint.distribute', 'inpaint.tb', 'inpaint.blend',
      'inpaint.exemplar', 'inpaint.baseline', 'inpaint.diffaug', 'inpaint.dcgan',
-     'inpaint.images', 'inpaint.cli', 'metrics.tables', 'metrics.plot', 'googlenet.model'),
+     'inpaint.images', 'inpaint.cli', 'metrics.tables', 'metrics.plot', 'googlenet.model',
+     'inpaint.encoder'),
     # The classifier's training; the one loader of trained networks.
     ('googlenet.train_lib', 'inpaint.networks'),
-    # The engine (loss terms + latent optimisation) and the Frechet distance.
-    ('inpaint.engine', 'metrics.frechet'),
-    # Jobs: training the GAN, inpainting datasets and photos, writing outputs.
-    ('inpaint.train_gan', 'inpaint.run', 'inpaint.photos', 'inpaint.outputs'),
+    # The engine, bottom to top: settings and the terms' formulas (and the Frechet
+    # distance); the objective and the start codes; the compiled loop; what uses the loop.
+    ('inpaint.engine.config', 'inpaint.engine.terms', 'metrics.frechet'),
+    ('inpaint.engine.objective', 'inpaint.engine.starts'),
+    ('inpaint.engine.loop',),
+    ('inpaint.engine.reconstruct', 'inpaint.engine'),
+    # Jobs: training the GAN and the encoder, inpainting datasets and photos, outputs.
+    ('inpaint.train_gan', 'inpaint.encoder_train', 'inpaint.serving', 'inpaint.run',
+     'inpaint.photos', 'inpaint.outputs'),
     # Jobs over jobs: comparison, sweeps, speed.
     ('metrics.comparison', 'metrics.sweeping', 'metrics.speed', 'metrics.curves', 'inpaint.webapp'),
     # Entry points.
     ('inpaint.main', 'inpaint.inpaint_main', 'googlenet.train', 'metrics.compare',
      'metrics.sweep', 'metrics.fd_main', 'metrics.fd_curve', 'metrics.benchmark',
-     'metrics.measure_errors', 'metrics.report', 'inpaint.app', 'masks.__main__'),
+     'metrics.measure_errors', 'metrics.report', 'inpaint.app', 'masks.__main__',
+     'inpaint.encoder_main'),
 )
 RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}
 ENTRY = set(LAYERS[-1])
 
 
 def _modules():
+  """(module name, path) of every module of the packages, subpackages included."""
   for pkg in PACKAGES:
-    for f in sorted(os.listdir(os.path.join(ROOT, pkg))):
-      if f.endswith('.py'):
-        name = pkg if f == '__init__.py' else f'{pkg}.{f[:-3]}'
-        yield name, os.path.join(ROOT, pkg, f)
+    for folder, _, files in sorted(os.walk(os.path.join(ROOT, pkg))):
+      if '__init__.py' not in files:
+        continue  # Not a package (e.g. results, examples).
+      prefix = os.path.relpath(folder, ROOT).replace(os.sep, '.')
+      for f in sorted(files):
+        if f.endswith('.py'):
+          yield (prefix if f == '__init__.py' else f'{prefix}.{f[:-3]}'), os.path.join(folder, f)
 
 
 def _imports(path):
@@ -62,14 +73,25 @@ def _imports(path):
 MODULES = dict(_modules())
 
 
+def violations(name, path):
+  """What breaks the layering in module `name` (source at path): one message each."""
+  if name not in RANK:
+    return [f'{name} has no layer in tests/test_layers.py: give it one']
+  out = []
+  for dep in sorted(_imports(path)):
+    if dep not in RANK:
+      out.append(f'{name} imports {dep}, which has no layer')
+    elif RANK[dep] > RANK[name]:
+      out.append(f'{name} (layer {RANK[name]}) imports {dep} (layer {RANK[dep]}): layers '
+                 'only point down')
+    elif dep in ENTRY:
+      out.append(f'{name} imports the entry point {dep}')
+  return out
+
+
 @pytest.mark.parametrize('name', sorted(MODULES))
 def test_module_imports_only_its_layer_or_below(name):
-  assert name in RANK, f'{name} has no layer in tests/test_layers.py: give it one'
-  for dep in _imports(MODULES[name]):
-    assert dep in RANK, f'{name} imports {dep}, which has no layer'
-    assert RANK[dep] <= RANK[name], (f'{name} (layer {RANK[name]}) imports {dep} '
-                                     f'(layer {RANK[dep]}): layers only point down')
-    assert dep not in ENTRY, f'{name} imports the entry point {dep}'
+  assert not violations(name, MODULES[name])
 
 
 @pytest.mark.parametrize('name', sorted(set(MODULES) - ENTRY - {'inpaint.cli'}))
@@ -80,6 +102,15 @@ def test_only_entry_points_read_flags(name):
 
 
 def test_the_layer_test_sees_a_violation(tmp_path):
+  """A data module importing a job (upward), a model importing an entry point, and an
+  engine module importing from the engine's top are each reported; a legal file is not."""
   bad = tmp_path / 'bad.py'
   bad.write_text('from inpaint import run\nimport googlenet.train\n')
-  assert _imports(str(bad)) == {'inpaint.run', 'googlenet.train'}
+  found = violations('inpaint.data', str(bad))
+  assert len(found) == 2 and 'googlenet.train' in found[0] and 'inpaint.run' in found[1]
+  bad.write_text('def f():\n  from inpaint.engine import loop\n')
+  assert violations('inpaint.engine.terms', str(bad))
+  assert violations('inpaint.nowhere', str(bad))  # A module without a layer.
+  good = tmp_path / 'good.py'
+  good.write_text('from inpaint import data\nfrom inpaint.engine import terms\n')
+  assert violations('inpaint.engine.loop', str(good)) == []

@@ -80,9 +80,10 @@ def test_gan_distances_on_tiny_models_with_progress(tiny_models, cropped_dir):
 
 def test_compare_resumes_and_measure_errors(tiny_models, tmp_path, cropped_dir, monkeypatch):
   out = str(tmp_path / 'cmp')
-  kw = dict(num=3, iters=4, mask_types=['left'], seed=0, data_dir=cropped_dir,
-            split='all', load_model=tiny_models['dcgan'], classifier_dir=tiny_models['googlenet'],
-            figure_rows=2)
+  base = runlib.RunConfig(data_dir=cropped_dir, split='all', load_model=tiny_models['dcgan'],
+                          classifier_dir=tiny_models['googlenet'],
+                          encoder_dir=tiny_models['encoder'])
+  kw = dict(num=3, iters=4, mask_types=['left'], base=base, figure_rows=2)
   settings = compare.compare(out, log=lambda s: None, **kw)
   assert len(settings['runs']) == len(compare.ROWS)
   assert os.path.exists(os.path.join(out, 'figure_left.png'))
@@ -122,11 +123,11 @@ def test_compare_resumes_and_measure_errors(tiny_models, tmp_path, cropped_dir, 
   with open(os.path.join(out, 'errors.csv')) as f:
     assert list(csv.DictReader(f)) == rows
   # against: each row paired with its own row of another folder of the same images. There,
-  # semantic ran other models (still paired) and scored 3 dB less on its first image; yeh
-  # ran other settings (not paired).
+  # random_start ran other models (still paired) and scored 3 dB less on its first image;
+  # yeh ran other settings (not paired).
   other = str(tmp_path / 'other')
   shutil.copytree(out, other)
-  for label, change in (('semantic', 'weights'), ('yeh', 'settings')):
+  for label, change in (('random_start', 'weights'), ('yeh', 'settings')):
     path = os.path.join(other, 'left', label, 'row.json')
     with open(path) as f:
       saved = json.load(f)
@@ -144,7 +145,7 @@ def test_compare_resumes_and_measure_errors(tiny_models, tmp_path, cropped_dir, 
   with open(os.path.join(out, 'paired_against.md')) as f:
     against = f.read()
   assert against.count('| against | 3 |') == len(rows) - 3 and '| left | yeh |' not in against
-  assert '| left | semantic | against | 3 | +1.000 ± 1.000 | 33% |' in against
+  assert '| left | random_start | against | 3 | +1.000 ± 1.000 | 33% |' in against
   assert '| left | biharmonic | against | 3 | +0.000 ± 0.000 | 0% |' in against
   assert sum('left/yeh' in l and 'not paired' in l for l in lines) == 1
   assert sum('no row left/exemplar' in l for l in lines) == 1
@@ -162,10 +163,11 @@ def test_compare_resumes_and_measure_errors(tiny_models, tmp_path, cropped_dir, 
 def test_compare_generated_source_needs_no_data(tiny_models, tmp_path, monkeypatch):
   monkeypatch.delenv('CARS_DATA_DIR', raising=False)
   out = str(tmp_path / 'gen')
-  compare.compare(out, num=2, iters=2, mask_types=['center'], seed=0,
-                  data_dir=str(tmp_path / 'none'), load_model=tiny_models['dcgan'],
-                  classifier_dir=tiny_models['googlenet'], figure_rows=2, source='generated',
-                  log=lambda s: None)
+  base = runlib.RunConfig(data_dir=str(tmp_path / 'none'), load_model=tiny_models['dcgan'],
+                          classifier_dir=tiny_models['googlenet'],
+                          encoder_dir=tiny_models['encoder'])
+  compare.compare(out, num=2, iters=2, mask_types=['center'], base=base, figure_rows=2,
+                  source='generated', log=lambda s: None)
   assert os.path.exists(os.path.join(out, 'figure_generated_center.png'))
 
 

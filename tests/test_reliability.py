@@ -6,9 +6,13 @@ import subprocess
 import sys
 import time
 
+import pytest
 import tensorflow as tf
 
 from inpaint import ckpt
+
+# Every test here runs a command in its own process: `pytest -m "not cli"` skips them.
+pytestmark = pytest.mark.cli
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ARGS = ['-m', 'inpaint.main', '--training', '--width=0.0625', '--batch_size=4', '--save_freq=2',

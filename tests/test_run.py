@@ -18,10 +18,11 @@ def _rc(tiny_models, tmp_path, **kw):
   eng = engine.Config(**{'iters': 6, 'print_freq': 3, **kw.pop('engine', {})})
   return runlib.RunConfig(engine=eng, load_model=tiny_models['dcgan'],
                           classifier_dir=tiny_models['googlenet'], n_class=196,
+                          encoder_dir=tiny_models['encoder'],
                           output_dir=str(tmp_path / 'out'), sample_batch=4, **kw)
 
 
-@pytest.mark.parametrize('method', ['semantic', 'yeh', 'biharmonic', 'exemplar'])
+@pytest.mark.parametrize('method', sorted(engine.METHODS))
 def test_dataset_job_writes_outputs(tiny_models, tmp_path, cropped_dir, method):
   rc = _rc(tiny_models, tmp_path, data_dir=cropped_dir, split='all', mask_type='left',
            num_try=2, engine={'method': method})

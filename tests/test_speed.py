@@ -1,10 +1,14 @@
-"""The benchmark's library (metrics.speed) on tiny models: counts, timings, table.
+"""The benchmark's library (metrics.speed) on tiny models: counts, what is timed, table.
 
-Speed itself is measured by `python -m metrics.benchmark`, never asserted here.
+Speed itself is measured by `python -m metrics.benchmark`, never asserted here: these
+tests check that the benchmark times the work it says it times.
 """
+
+import pytest
 
 from googlenet import train_lib as gtrain
 from inpaint import engine
+from inpaint import run as runlib
 from inpaint import train_gan
 from metrics import speed
 
@@ -14,29 +18,67 @@ def _models(tiny_models):
   return g, d, gtrain.load_inference(tiny_models['googlenet'])
 
 
-def test_loss_macs_count_the_classifier_only_for_semantic(tiny_models):
+def test_loss_macs_count_each_network_its_terms_use(tiny_models):
   g, d, c = _models(tiny_models)
-  yeh, sem = speed.loss_macs(g, d, c, 'yeh'), speed.loss_macs(g, d, c, 'semantic')
+  yeh = speed.loss_macs(g, d, c, engine.Config(method='yeh'))
+  sem = speed.loss_macs(g, d, c, engine.Config(method='semantic'))
   assert yeh == 2 * (speed.macs(g) + 2 * speed.macs(d)) > 0
   assert sem - yeh == 4 * speed.macs(c) > 0
+  no_d = engine.Config(method='yeh', lamb=0.0)  # No prior term: D never runs.
+  assert speed.loss_macs(g, d, c, no_d) == 2 * speed.macs(g)
 
 
-def test_timings_are_positive_and_leave_the_config_as_asked(tiny_models):
+def test_compiled_timing_runs_the_iterations_it_divides_by(tiny_models):
   g, d, c = _models(tiny_models)
-  inp = engine.Inpainter(g, d, c, engine.Config(method='yeh'))
-  assert speed.time_compiled(inp, 2, 3) > 0
-  assert inp.cfg.iters == 3
+  inp = engine.Inpainter(g, d, c, engine.Config(method='yeh', restarts=2, start='random'))
+  ran = []
+  chunk = inp.chunk
+
+  def counted(st, y, m, w, n):
+    out = chunk(st, y, m, w, n)
+    ran.append((int(out.it) - int(st.it), int(out.z.shape[0])))
+    return out
+
+  inp.chunk = counted
+  assert speed.time_compiled(inp, 3, 7) > 0
+  # A warm-up chunk, then exactly the 7 timed iterations, on 3 images x 2 restarts.
+  assert ran == [(2, 6), (7, 6)]
+  assert inp.cfg.iters == engine.Config(method='yeh', restarts=2).resolved().iters  # Untouched.
   assert speed.time_eager(inp, 2) > 0
 
 
-def test_table_has_one_line_per_row_and_the_targets():
-  rows = [{'method': m, 'loop': loop, 'batch': b, 'sec_per_image': s, 'gflops': 50.0}
-          for m, loop, b, s in (('semantic', 'compiled fp32', 64, 12.0),
-                                ('semantic', 'eager per-image', 1, 420.0))]
-  res = {'iters': 1500, 'matmul_gflops_fp32': 200.0, 'rows': rows,
-         **speed._targets(rows, [64])}  # pylint: disable=protected-access
-  assert res['target_semantic_b64_le_15s'] and res['speedup_vs_eager_semantic'] == 35.0
+def test_fill_timing_runs_the_method_with_its_defaults(tiny_models, monkeypatch):
+  rc = runlib.RunConfig(load_model=tiny_models['dcgan'], encoder_dir=tiny_models['encoder'])
+  models = runlib.Models(rc)
+  calls = []
+  real = runlib.inpaint_batch
+
+  def counted(rc, models, y, m, **kw):
+    calls.append((rc.engine.resolved().method, len(y), rc.engine.resolved().iters))
+    return real(rc, models, y, m, **kw)
+
+  monkeypatch.setattr(runlib, 'inpaint_batch', counted)
+  row = speed.time_fill(models, engine.DEFAULT, 2, reps=2)
+  cfg = engine.Config().resolved()
+  assert calls == [(cfg.method, 2, cfg.iters)] * 3  # A warm-up, then the timed calls.
+  assert row['restarts'] == cfg.restarts and row['iters'] == cfg.iters
+  assert row['sec_per_image'] > 0
+  calls.clear()
+  row = speed.time_fill(models, 'one_pass', 4, reps=1)
+  assert calls == [('one_pass', 4, None)] * 2 and row['iters'] == 0
+
+
+def test_targets_and_table_come_from_the_fill_rows():
+  fills = [{'method': m, 'batch': b, 'restarts': r, 'iters': i, 'sec_per_image': s}
+           for m, b, r, i, s in ((engine.DEFAULT, 1, 8, 16, 3.0), (engine.DEFAULT, 64, 8, 16, 1.2),
+                                 ('one_pass', 64, 0, 0, 0.03),
+                                 ('random_start', 64, 8, 187, 12.0))]
+  res = {'iters': 1500, 'matmul_gflops_fp32': 200.0, 'rows': [], 'fills': fills,
+         **speed._targets(fills)}  # pylint: disable=protected-access
+  assert res['target_default_le_1.5s_per_image'] is True  # The batched row, not batch 1.
+  assert res['target_one_pass_le_20ms_per_image'] is False
+  assert res['speedup_default_vs_random_start'] == pytest.approx(10.0)
   lines = speed.table(res).splitlines()
-  assert '| semantic | compiled fp32 | 64 | 12.00 | 50.0 | 25% |' in lines
-  assert 'speedup_vs_eager_semantic: 35.0' in lines
-  assert speed._targets(rows, [16]) == {}  # pylint: disable=protected-access
+  assert f'| {engine.DEFAULT} | 64 | 8 x 16 | 1.200 |' in lines
+  assert 'target_one_pass_le_20ms_per_image: False' in lines
+  assert speed._targets([]) == {}  # pylint: disable=protected-access

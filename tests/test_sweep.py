@@ -35,7 +35,7 @@ def test_sweep_runs_resumes_and_refuses_report(tiny_models, cropped_dir, tmp_pat
   eng = engine.Config(iters=4, print_freq=2)
   base = runlib.RunConfig(engine=eng, data_dir=cropped_dir, split='all', subset='tune',
                           load_model=tiny_models['dcgan'], classifier_dir=tiny_models['googlenet'],
-                          mask_type='center')
+                          encoder_dir=tiny_models['encoder'], mask_type='center')
   grid = sweeping.parse_grid(['method=yeh,biharmonic', 'lamb=0,0.1'])
   path = str(tmp_path / 'sweep.csv')
   lines = []
