@@ -6,8 +6,6 @@ from skimage.restoration import inpaint_biharmonic
 
 from inpaint import exemplar
 
-# Methods that need no network: name -> fill function.
-METHODS = ('biharmonic', 'exemplar')
 
 
 def biharmonic(images: np.ndarray, masks: np.ndarray) -> np.ndarray:
@@ -24,10 +22,17 @@ def biharmonic(images: np.ndarray, masks: np.ndarray) -> np.ndarray:
   return np.clip(np.stack(out), -1.0, 1.0).astype(np.float32)
 
 
+def exemplar_fill(images: np.ndarray, masks: np.ndarray) -> np.ndarray:
+  """images [N, S, S, 3] in [-1, 1], masks [N, S, S] (1 = known) -> [N, S, S, 3] in [-1, 1]."""
+  return np.clip(exemplar.complete_batch(images, masks), -1.0, 1.0)
+
+
+# The methods that need no network (engine.methods kind 'classical'): name -> fill.
+FILLS = {'biharmonic': biharmonic, 'exemplar': exemplar_fill}
+
+
 def fill(method: str, images: np.ndarray, masks: np.ndarray) -> np.ndarray:
   """The fill of a non-learned method, [N, S, S, 3] in [-1, 1] (known pixels as given)."""
-  if method == 'biharmonic':
-    return biharmonic(images, masks)
-  if method == 'exemplar':
-    return np.clip(exemplar.complete_batch(images, masks), -1.0, 1.0)
-  raise ValueError(f'unknown non-learned method {method!r}; choose one of {", ".join(METHODS)}')
+  if method not in FILLS:
+    raise ValueError(f'unknown non-learned method {method!r}; choose one of {", ".join(FILLS)}')
+  return FILLS[method](images, masks)

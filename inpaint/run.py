@@ -73,8 +73,8 @@ class RunConfig:
       return os.path.join(self.dataset, 'reconstruct', self.reconstruct.replace(',', '+'))
     if self.image:
       return os.path.join(self.dataset, 'inpaint', 'own')
-    base = os.path.join(self.dataset, 'inpaint', self.mask_type)  # The default: the seed's folder.
-    return base if self.engine.method == methods.DEFAULT else os.path.join(base, self.engine.method)
+    base = os.path.join(self.dataset, 'inpaint', self.mask_type)  # The default: the 2018 folder.
+    return os.path.join(base, self.engine.method) if self.engine.method != methods.DEFAULT else base
 
 
 class Models:

@@ -21,10 +21,10 @@ import os
 from absl import flags
 
 from inpaint import cli
-from metrics import speed
+from metrics import benchmark_lib
 
 FLAGS = flags.FLAGS
-_D = speed.Settings()  # Every default comes from the library's settings.
+_D = benchmark_lib.Settings()  # Every default comes from the library's settings.
 flags.DEFINE_integer('iters', _D.iters, 'Iterations the per-image loop times are given for.')
 flags.DEFINE_integer('measure_iters', _D.measure_iters, 'Iterations actually timed per '
                      'compiled run.')
@@ -53,7 +53,7 @@ flags.DEFINE_string('classifier_dir', _D.classifier_dir, 'GoogLeNet folder (defa
 
 
 def run():
-  settings = speed.Settings(
+  settings = benchmark_lib.Settings(
       iters=FLAGS.iters, measure_iters=FLAGS.measure_iters, eager_iters=FLAGS.eager_iters,
       batches=[int(b) for b in FLAGS.batches], variants=FLAGS.variants,
       methods=[m for m in FLAGS.methods if m != 'none'],
@@ -63,8 +63,8 @@ def run():
       train_widths=[float(w) for w in FLAGS.train_widths], train_variants=FLAGS.train_variants,
       train_steps=FLAGS.train_steps, load_model=FLAGS.load_model,
       classifier_dir=FLAGS.classifier_dir)
-  res = speed.measure(settings, log=lambda line: print(line, flush=True))
-  print('\n' + speed.table(res))
+  res = benchmark_lib.measure(settings, log=lambda line: print(line, flush=True))
+  print('\n' + benchmark_lib.table(res))
   os.makedirs(os.path.dirname(os.path.abspath(FLAGS.json)), exist_ok=True)
   with open(FLAGS.json, 'w') as f:
     json.dump(res, f, indent=2)

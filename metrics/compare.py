@@ -1,7 +1,7 @@
 """`python -m metrics.compare`: every method on the same held-out val images.
 
-Rows: the methods and presets of metrics.comparison.ROWS (engine.methods says what each
-is). Images come from the 'report' half of val, never used by sweeps. See metrics.comparison for
+Rows: the methods and presets of metrics.compare_lib.ROWS (engine.methods says what each
+is). Images come from the 'report' half of val, never used by sweeps. See metrics.compare_lib for
 what is written; it resumes. This file only parses flags.
 """
 
@@ -11,7 +11,7 @@ from inpaint import cli
 from inpaint import engine
 from inpaint import run as runlib
 from masks import generate as mgen
-from metrics import comparison
+from metrics import compare_lib
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('data_dir', None, 'Stanford Cars folder (default $CARS_DATA_DIR).')
@@ -27,7 +27,7 @@ flags.DEFINE_string('out', 'results/compare', 'Output folder.')
 flags.DEFINE_integer('figure_rows', 8, 'Images shown per figure.')
 flags.DEFINE_integer('seed', 0, 'Seed of the image choice, masks and z.')
 flags.DEFINE_list('labels', None, 'Only these rows (default: all of '
-                  f'{", ".join(comparison.ROWS)}).')
+                  f'{", ".join(compare_lib.ROWS)}).')
 flags.DEFINE_bool('cached_only', False, 'Only table the rows already computed in --out (a '
                   'partial table while the rest runs, or when it was stopped); run nothing.')
 flags.DEFINE_string('against', None, 'The --out of an earlier comparison on the same images '
@@ -47,11 +47,11 @@ def run():
   if not 0 < FLAGS.random_missing < 1:
     raise cli.UsageError(f'--random_missing={FLAGS.random_missing} must be in (0, 1)')
   for label in FLAGS.labels or []:
-    cli.require_choice('labels', label, comparison.ROWS)
+    cli.require_choice('labels', label, compare_lib.ROWS)
   base = runlib.RunConfig(data_dir=FLAGS.data_dir, split=FLAGS.split, seed=FLAGS.seed,
                           load_model=FLAGS.load_model, classifier_dir=FLAGS.classifier_dir,
                           encoder_dir=FLAGS.encoder_dir, random_missing=FLAGS.random_missing)
-  comparison.compare(FLAGS.out, FLAGS.num, FLAGS.iters, FLAGS.mask_types, base,
+  compare_lib.compare(FLAGS.out, FLAGS.num, FLAGS.iters, FLAGS.mask_types, base,
                      FLAGS.figure_rows, FLAGS.source, FLAGS.labels,
                      cached_only=FLAGS.cached_only, against=FLAGS.against)
 

@@ -2,7 +2,7 @@
 
 Scores each snapshot of the runs with the frozen reference GoogLeNet (as
 `metrics.fd_main`), writes a CSV and a PNG plot, and skips snapshots already in
-the CSV (it resumes). The work is in metrics/curves.py.
+the CSV (it resumes). The work is in metrics/fd_curve_lib.py.
 """
 
 import os
@@ -12,7 +12,7 @@ from absl import flags
 from googlenet import train_lib as gtrain
 from inpaint import cli
 from inpaint import data
-from metrics import curves
+from metrics import fd_curve_lib
 from metrics import frechet
 
 FLAGS = flags.FLAGS
@@ -30,12 +30,12 @@ def run():
   runs = [r.split('=', 1) if '=' in r else (os.path.basename(r.rstrip('/')), r)
           for r in FLAGS.runs]
   for _, run_dir in runs:
-    curves.snapshots(run_dir)  # A wrong folder fails now, not after the real features.
+    fd_curve_lib.snapshots(run_dir)  # A wrong folder fails now, not after the real features.
   real = frechet.RealFeatures(gtrain.load_inference(frechet.REFERENCE), FLAGS.data_dir, 'val')
   train_images = data.load_arrays(FLAGS.data_dir, 'train', real.classifier.input_shape[1])[0]
-  rows = curves.score_runs(runs, real, train_images, FLAGS.out + '.csv', FLAGS.num, FLAGS.every,
+  rows = fd_curve_lib.score_runs(runs, real, train_images, FLAGS.out + '.csv', FLAGS.num, FLAGS.every,
                            log=lambda line: print(line, flush=True))
-  png = curves.write_plot(rows, FLAGS.out + '.png', FLAGS.num)
+  png = fd_curve_lib.write_plot(rows, FLAGS.out + '.png', FLAGS.num)
   print(f'wrote {FLAGS.out}.csv and {png}')
 
 

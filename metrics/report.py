@@ -1,5 +1,5 @@
 """`python -m metrics.report`: writes docs/results.md and docs/training.md from their
-templates (docs/*.in.md) and the result files (metrics.reporting). This file only
+templates (docs/*.in.md) and the result files (metrics.report_lib). This file only
 parses flags.
 """
 
@@ -8,7 +8,7 @@ import os
 from absl import flags
 
 from inpaint import cli
-from metrics import reporting
+from metrics import report_lib
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list('pages', ['results', 'training'], 'Pages to write: docs/<page>.md from '
@@ -21,7 +21,7 @@ def run():
     if not os.path.exists(template):
       raise cli.UsageError(f'--pages: no template {template!r} (run from the repository root)')
     with open(template) as f:
-      text = reporting.render(f.read())
+      text = report_lib.render(f.read())
     out = os.path.join('docs', f'{page}.md')
     with open(out, 'w') as f:
       f.write(text)

@@ -2,8 +2,9 @@
 
 Example: python -m metrics.sweep --grid=lambda_sem=0,1e2,1e4 --grid=lambda_cat=0,10
   --set=iters=400 --mask_type=left --num=32
+A point may name a method or preset (engine.methods): --point='preset=random_start'.
 Writes <out>.csv (resumable: points already there are skipped) and <out>.md, sorted
-by hole PSNR. See metrics.sweeping. This file only parses flags.
+by hole PSNR. See metrics.sweep_lib. This file only parses flags.
 """
 
 import dataclasses
@@ -16,7 +17,8 @@ from inpaint import cli
 from inpaint import engine
 from inpaint import run as runlib
 from masks import generate as mgen
-from metrics import sweeping
+from metrics import sweep_lib
+from metrics import tables
 
 FLAGS = flags.FLAGS
 flags.DEFINE_multi_string('grid', [], 'setting=v1,v2,... (any engine setting, or mask_type); '
@@ -32,6 +34,7 @@ flags.DEFINE_float('random_missing', mgen.RANDOM_MISSING, 'Share of pixels the r
 flags.DEFINE_string('data_dir', None, 'Stanford Cars folder (default $CARS_DATA_DIR).')
 flags.DEFINE_string('load_model', None, 'DCGAN folder (default: shipped).')
 flags.DEFINE_string('classifier_dir', None, 'GoogLeNet folder (default: shipped).')
+flags.DEFINE_string('encoder_dir', None, 'Encoder folder (default: shipped).')
 flags.DEFINE_string('out', 'results/sweep', 'Output prefix (.csv, .md).')
 flags.DEFINE_string('reference', None, 'A point (setting=value;...) that the table compares '
                     'every row of the same mask against, image by image (paired hole-PSNR '
@@ -46,22 +49,22 @@ def run():
     for path in FLAGS.merge:
       if not os.path.exists(path):
         raise cli.UsageError(f'--merge: {path!r} does not exist')
-      rows += sweeping.read_rows(path)
-      image_rows += sweeping.read_rows(sweeping.images_path(path))
+      rows += tables.read_csv(path)
+      image_rows += tables.read_csv(sweep_lib.images_path(path))
     rows.sort(key=lambda r: (r['mask_type'], -float(r['psnr_hole'])))
-    sweeping.write_rows(rows, FLAGS.out + '.csv')
-    sweeping.write_rows(image_rows, sweeping.images_path(FLAGS.out + '.csv'),
-                        sweeping.IMAGE_COLUMNS)
+    sweep_lib.write_rows(rows, FLAGS.out + '.csv')
+    sweep_lib.write_rows(image_rows, sweep_lib.images_path(FLAGS.out + '.csv'),
+                        sweep_lib.IMAGE_COLUMNS)
   else:
     rows = _sweep()
-    image_rows = sweeping.read_rows(sweeping.images_path(FLAGS.out + '.csv'))
+    image_rows = tables.read_csv(sweep_lib.images_path(FLAGS.out + '.csv'))
   reference = None
   if FLAGS.reference is not None:
     try:
-      reference = sweeping.point_name(sweeping.parse_point(FLAGS.reference))
+      reference = sweep_lib.point_name(sweep_lib.parse_point(FLAGS.reference))
     except ValueError as e:
       raise cli.UsageError(f'--reference: {e}') from None
-  table = sweeping.markdown(rows, image_rows, reference)
+  table = sweep_lib.markdown(rows, image_rows, reference)
   with open(FLAGS.out + '.md', 'w') as f:
     f.write(table)
   print(table)
@@ -72,9 +75,9 @@ def _sweep():
   cli.require_positive(num=FLAGS.num)
   cli.require_choice('mask_type', FLAGS.mask_type, mgen.MASK_TYPES)
   try:
-    grid = sweeping.parse_grid(FLAGS.grid)
-    extra = [sweeping.parse_point(p) for p in FLAGS.point]
-    fixed = {k: v[0] for k, v in sweeping.parse_grid(FLAGS.set).items()}
+    grid = sweep_lib.parse_grid(FLAGS.grid)
+    extra = [sweep_lib.parse_point(p) for p in FLAGS.point]
+    fixed = {k: v[0] for k, v in sweep_lib.parse_grid(FLAGS.set).items()}
   except ValueError as e:
     raise cli.UsageError(str(e)) from None
   if not grid and not extra:
@@ -89,9 +92,10 @@ def _sweep():
     raise cli.flag_error(e) from None
   base = runlib.RunConfig(engine=eng, data_dir=FLAGS.data_dir, split='val', subset='tune',
                           mask_type=FLAGS.mask_type, load_model=FLAGS.load_model,
-                          classifier_dir=FLAGS.classifier_dir, seed=FLAGS.seed,
+                          classifier_dir=FLAGS.classifier_dir, encoder_dir=FLAGS.encoder_dir,
+                          seed=FLAGS.seed,
                           random_missing=FLAGS.random_missing)
-  return sweeping.sweep(grid, base, FLAGS.num, FLAGS.out + '.csv', extra_points=extra)
+  return sweep_lib.sweep(grid, base, FLAGS.num, FLAGS.out + '.csv', extra_points=extra)
 
 
 if __name__ == '__main__':

@@ -1,4 +1,5 @@
-"""Error tables: mean and standard deviation per method and mask type.
+"""Result tables: the one Markdown table writer and CSV reader; error tables (mean and
+standard deviation per method and mask type) and paired differences.
 
 PSNR in dB on [0, 1] pixels, L1 as mean absolute error on [0, 1] pixels, SSIM on RGB.
 """
@@ -9,7 +10,7 @@ import json
 import os
 import sys
 from collections import defaultdict
-from typing import Dict, List, Tuple
+from typing import Dict, Iterable, List, Sequence, Tuple
 
 import numpy as np
 
@@ -21,6 +22,22 @@ SCORES = errors.NAMES + ('perceptual',)
 # Per-set values a table shows when a row has them: FD of the completed images (and its
 # bootstrap standard error), seconds per image.
 SET_VALUES = ('fd', 'fd_se', 'seconds_per_image')
+
+
+
+def markdown_table(head: Sequence[str], rows: Iterable[Sequence]) -> str:
+  """The one Markdown table writer: a header, a separator, one line per row."""
+  lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+  lines += ['| ' + ' | '.join(str(c) for c in r) + ' |' for r in rows]
+  return '\n'.join(lines) + '\n'
+
+
+def read_csv(path: str) -> List[dict]:
+  """The one CSV reader of result files: a list of row dicts ([] when there is no file)."""
+  if not os.path.exists(path):
+    return []
+  with open(path, newline='') as f:
+    return list(csv.DictReader(f))
 
 
 def collect(results_dir: str) -> Dict[Tuple[str, str], List[dict]]:
@@ -77,8 +94,6 @@ def markdown(rows: List[dict]) -> str:
   """Mean ± std per score (FD: ± its bootstrap standard error); columns only for what
   some row has."""
   cols = [k for k in SCORES + ('fd', 'seconds_per_image') if any(k in r for r in rows)]
-  head = ('| mask | method | n | ' + ' | '.join(_HEADS[k] for k in cols) + ' |\n'
-          + '|---' * (3 + len(cols)) + '|\n')
 
   def cell(r, k):
     if k not in r:
@@ -89,8 +104,9 @@ def markdown(rows: List[dict]) -> str:
       return f'{r[k]:.2f}'
     return f'{r[k]:.3f} ± {r[k + "_std"]:.3f}'
 
-  return head + ''.join(f'| {r["mask_type"]} | {r["method"]} | {r["n"]} | '
-                        + ' | '.join(cell(r, k) for k in cols) + ' |\n' for r in rows)
+  return markdown_table(['mask', 'method', 'n'] + [_HEADS[k] for k in cols],
+                        ([r['mask_type'], r['method'], r['n']] + [cell(r, k) for k in cols]
+                         for r in rows))
 
 
 def write(rows: List[dict], prefix: str) -> Tuple[str, str]:
@@ -117,20 +133,20 @@ def paired(groups, baseline: str, names=PAIRED, base_groups=None) -> List[dict]:
   Per metric: the mean per-image difference (method - baseline), its standard error
   (std with ddof 1 / sqrt(n)) and the share of images where the method scores higher.
   A method is paired only when it has as many images as the baseline (same images, same
-  order, as metrics.comparison runs them); images where either value is not finite drop out.
+  order, as metrics.compare_lib runs them); images where either value is not finite drop out.
   With `base_groups` ({(method, mask_type): per-image rows}, e.g. the same comparison with
   other models), every method is paired with its own row there instead, and `baseline`
   only names that side.
   """
   rows = []
-  for (method, mask_type), items in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+  for (label, mask_type), items in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
     if base_groups is None:
-      base = None if method == baseline else groups.get((baseline, mask_type))
+      base = None if label == baseline else groups.get((baseline, mask_type))
     else:
-      base = base_groups.get((method, mask_type))
+      base = base_groups.get((label, mask_type))
     if base is None or len(base) != len(items):
       continue
-    row = {'mask_type': mask_type, 'method': method, 'baseline': baseline, 'n': len(items)}
+    row = {'mask_type': mask_type, 'method': label, 'baseline': baseline, 'n': len(items)}
     for k in names:
       a = np.array([_value(r.get(k)) for r in items])
       b = np.array([_value(r.get(k)) for r in base])
@@ -143,11 +159,8 @@ def paired(groups, baseline: str, names=PAIRED, base_groups=None) -> List[dict]:
 
 
 def paired_markdown(rows: List[dict], names=PAIRED) -> str:
-  head = ('| mask | method | vs | n | ' + ' | '.join(
-      f'{_TITLES.get(k, k)} difference | images better' for k in names) + ' |\n'
-          + '|---' * (4 + 2 * len(names)) + '|\n')
-  body = ''.join(
-      f'| {r["mask_type"]} | {r["method"]} | {r["baseline"]} | {r["n"]} | ' + ' | '.join(
-          f'{r[k]:+.3f} ± {r[k + "_se"]:.3f} | {r[k + "_better"]:.0%}' for k in names) + ' |\n'
-      for r in rows)
-  return head + body
+  head = ['mask', 'method', 'vs', 'n'] + [h for k in names for h in (
+      f'{_TITLES.get(k, k)} difference', 'images better')]
+  return markdown_table(head, ([r['mask_type'], r['method'], r['baseline'], r['n']] + [
+      c for k in names for c in (f'{r[k]:+.3f} ± {r[k + "_se"]:.3f}', f'{r[k + "_better"]:.0%}')]
+      for r in rows))

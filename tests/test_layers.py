@@ -12,13 +12,14 @@ PACKAGES = ('inpaint', 'googlenet', 'metrics', 'masks')
 # Bottom to top. Entry points (the last layer) only parse flags and call the layers below.
 LAYERS = (
     # Numpy-only foundations: masks and the error functions.
-    ('masks', 'masks.generate', 'metrics', 'metrics.errors', 'metrics.reporting', 'inpaint',
+    ('masks', 'masks.generate', 'metrics', 'metrics.errors', 'inpaint',
      'googlenet', 'inpaint.checks', 'inpaint.engine.methods'),
     # Shared by both trainers and the inpainting jobs: data, checkpoints, devices, the
     # classical fills, blending, both model definitions; tables of metrics.
     ('inpaint.data', 'inpaint.ckpt', 'inpaint.distribute', 'inpaint.tb', 'inpaint.blend',
      'inpaint.exemplar', 'inpaint.baseline', 'inpaint.diffaug', 'inpaint.dcgan',
-     'inpaint.images', 'inpaint.cli', 'metrics.tables', 'metrics.plot', 'googlenet.model',
+     'inpaint.images', 'inpaint.cli', 'metrics.tables', 'metrics.report_lib', 'metrics.plot',
+     'googlenet.model',
      'inpaint.encoder'),
     # The classifier's training; the one loader of trained networks.
     ('googlenet.train_lib', 'inpaint.networks'),
@@ -32,7 +33,8 @@ LAYERS = (
     ('inpaint.train_gan', 'inpaint.encoder_train', 'inpaint.serving', 'inpaint.run',
      'inpaint.photos', 'inpaint.outputs'),
     # Jobs over jobs: comparison, sweeps, speed.
-    ('metrics.comparison', 'metrics.sweeping', 'metrics.speed', 'metrics.curves', 'inpaint.webapp'),
+    ('metrics.compare_lib', 'metrics.sweep_lib', 'metrics.benchmark_lib', 'metrics.fd_curve_lib',
+     'inpaint.webapp'),
     # Entry points.
     ('inpaint.main', 'inpaint.inpaint_main', 'googlenet.train', 'metrics.compare',
      'metrics.sweep', 'metrics.fd_main', 'metrics.fd_curve', 'metrics.benchmark',

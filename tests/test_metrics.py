@@ -11,10 +11,10 @@ import pytest
 from inpaint import engine
 from inpaint import images as imgs
 from inpaint import run as runlib
-from metrics import comparison as compare
+from metrics import compare_lib as compare
 from metrics import errors
 from metrics import frechet
-from metrics import reporting
+from metrics import report_lib
 from metrics import tables as measure_errors
 
 
@@ -236,7 +236,7 @@ def test_fd_curve_scores_new_snapshots_only_and_keeps_old_rows(tiny_models, crop
   from inpaint import ckpt
   from inpaint import data
   from inpaint import train_gan
-  from metrics import curves
+  from metrics import fd_curve_lib
   g, d, conf = train_gan.load_gan(tiny_models['dcgan'])
   run_dir = tmp_path / 'run'
 
@@ -247,19 +247,19 @@ def test_fd_curve_scores_new_snapshots_only_and_keeps_old_rows(tiny_models, crop
 
   for step in (10, 20, 30):
     snap(step)
-  assert [os.path.basename(s) for s in curves.pick(curves.snapshots(str(run_dir)), 2)] == [
+  assert [os.path.basename(s) for s in fd_curve_lib.pick(fd_curve_lib.snapshots(str(run_dir)), 2)] == [
       '0000010', '0000030']
-  assert len(curves.pick(curves.snapshots(str(run_dir)), 1)) == 3
+  assert len(fd_curve_lib.pick(fd_curve_lib.snapshots(str(run_dir)), 1)) == 3
   with pytest.raises(ckpt.CheckpointError, match='no snapshots'):
-    curves.snapshots(str(tmp_path))
+    fd_curve_lib.snapshots(str(tmp_path))
   csv_path = str(tmp_path / 'out' / 'curve.csv')
   # A row of an older CSV, without the newer columns, is kept as it is.
-  curves.write_rows(csv_path, [{'run': 'old', 'step': 5, 'seconds': 1.0,
+  fd_curve_lib.write_rows(csv_path, [{'run': 'old', 'step': 5, 'seconds': 1.0,
                                 'fd_generated_val': 99.0}])
   real = frechet.RealFeatures(gtrain.load_inference(tiny_models['googlenet']), cropped_dir)
   train_images = data.load_arrays(cropped_dir, 'train', real.classifier.input_shape[1])[0]
   lines = []
-  rows = curves.score_runs([('tiny', str(run_dir))], real, train_images, csv_path, num=12,
+  rows = fd_curve_lib.score_runs([('tiny', str(run_dir))], real, train_images, csv_path, num=12,
                            every=2, log=lines.append)
   new = [r for r in rows if r['run'] == 'tiny']
   assert [r['step'] for r in new] == [10, 30] and len(lines) == 2
@@ -270,14 +270,14 @@ def test_fd_curve_scores_new_snapshots_only_and_keeps_old_rows(tiny_models, crop
     assert 0 <= r['d_real_train'] <= 1 and r['num_val'] == real.num
   assert 'feature variance' in lines[0]
   snap(40)  # The run grew: only the new last snapshot is scored on the next call.
-  rows = curves.score_runs([('tiny', str(run_dir))], real, train_images, csv_path, num=12,
+  rows = fd_curve_lib.score_runs([('tiny', str(run_dir))], real, train_images, csv_path, num=12,
                            every=2, log=lines.append)
   assert len(lines) == 3 and [int(r['step']) for r in rows] == [5, 10, 30, 40]
   assert rows[0]['fd_mean_term'] == '' and float(rows[0]['fd_generated_val']) == 99.0
-  assert curves.series(rows)['tiny'] == [(5.0, float(rows[1]['fd_generated_val'])),
+  assert fd_curve_lib.series(rows)['tiny'] == [(5.0, float(rows[1]['fd_generated_val'])),
                                          (15.0, float(rows[1]['fd_generated_val'])),
                                          (20.0, float(rows[1]['fd_generated_val']))]
-  assert os.path.exists(curves.write_plot(rows, str(tmp_path / 'curve.png'), 12))
+  assert os.path.exists(fd_curve_lib.write_plot(rows, str(tmp_path / 'curve.png'), 12))
 
 
 def test_docs_pages_are_written_from_their_templates(monkeypatch):
@@ -286,7 +286,7 @@ def test_docs_pages_are_written_from_their_templates(monkeypatch):
   monkeypatch.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
   for page in ('results', 'training'):
     with open(os.path.join('docs', f'{page}.in.md')) as f:
-      text = reporting.render(f.read())
+      text = report_lib.render(f.read())
     assert '{{' not in text
     with open(os.path.join('docs', f'{page}.md')) as f:
       assert f.read() == text, f'docs/{page}.md is stale: run python -m metrics.report'

@@ -1,4 +1,4 @@
-"""The benchmark's library (metrics.speed) on tiny models: counts, what is timed, table.
+"""The benchmark's library (metrics.benchmark_lib) on tiny models: counts, what is timed, table.
 
 Speed itself is measured by `python -m metrics.benchmark`, never asserted here: these
 tests check that the benchmark times the work it says it times.
@@ -10,7 +10,7 @@ from googlenet import train_lib as gtrain
 from inpaint import engine
 from inpaint import run as runlib
 from inpaint import train_gan
-from metrics import speed
+from metrics import benchmark_lib
 
 
 def _models(tiny_models):
@@ -20,12 +20,12 @@ def _models(tiny_models):
 
 def test_loss_macs_count_each_network_its_terms_use(tiny_models):
   g, d, c = _models(tiny_models)
-  yeh = speed.loss_macs(g, d, c, engine.Config(method='yeh'))
-  sem = speed.loss_macs(g, d, c, engine.Config(method='semantic'))
-  assert yeh == 2 * (speed.macs(g) + 2 * speed.macs(d)) > 0
-  assert sem - yeh == 4 * speed.macs(c) > 0
+  yeh = benchmark_lib.loss_macs(g, d, c, engine.Config(method='yeh'))
+  sem = benchmark_lib.loss_macs(g, d, c, engine.Config(method='semantic'))
+  assert yeh == 2 * (benchmark_lib.macs(g) + 2 * benchmark_lib.macs(d)) > 0
+  assert sem - yeh == 4 * benchmark_lib.macs(c) > 0
   no_d = engine.Config(method='yeh', lamb=0.0)  # No prior term: D never runs.
-  assert speed.loss_macs(g, d, c, no_d) == 2 * speed.macs(g)
+  assert benchmark_lib.loss_macs(g, d, c, no_d) == 2 * benchmark_lib.macs(g)
 
 
 def test_compiled_timing_runs_the_iterations_it_divides_by(tiny_models):
@@ -40,11 +40,11 @@ def test_compiled_timing_runs_the_iterations_it_divides_by(tiny_models):
     return out
 
   inp.chunk = counted
-  assert speed.time_compiled(inp, 3, 7) > 0
+  assert benchmark_lib.time_compiled(inp, 3, 7) > 0
   # A warm-up chunk, then exactly the 7 timed iterations, on 3 images x 2 restarts.
   assert ran == [(2, 6), (7, 6)]
   assert inp.cfg.iters == engine.Config(method='yeh', restarts=2).resolved().iters  # Untouched.
-  assert speed.time_eager(inp, 2) > 0
+  assert benchmark_lib.time_eager(inp, 2) > 0
 
 
 def test_fill_timing_runs_the_method_with_its_defaults(tiny_models, monkeypatch):
@@ -58,13 +58,13 @@ def test_fill_timing_runs_the_method_with_its_defaults(tiny_models, monkeypatch)
     return real(rc, models, y, m, **kw)
 
   monkeypatch.setattr(runlib, 'inpaint_batch', counted)
-  row = speed.time_fill(models, engine.DEFAULT, 2, reps=2)
+  row = benchmark_lib.time_fill(models, engine.DEFAULT, 2, reps=2)
   cfg = engine.Config().resolved()
   assert calls == [(cfg.method, 2, cfg.iters)] * 3  # A warm-up, then the timed calls.
   assert row['restarts'] == cfg.restarts and row['iters'] == cfg.iters
   assert row['sec_per_image'] > 0
   calls.clear()
-  row = speed.time_fill(models, 'one_pass', 4, reps=1)
+  row = benchmark_lib.time_fill(models, 'one_pass', 4, reps=1)
   assert calls == [('one_pass', 4, None)] * 2 and row['iters'] == 0
 
 
@@ -74,11 +74,11 @@ def test_targets_and_table_come_from_the_fill_rows():
                                  ('one_pass', 64, 0, 0, 0.03),
                                  ('random_start', 64, 8, 187, 12.0))]
   res = {'iters': 1500, 'matmul_gflops_fp32': 200.0, 'rows': [], 'fills': fills,
-         **speed._targets(fills)}  # pylint: disable=protected-access
+         **benchmark_lib._targets(fills)}  # pylint: disable=protected-access
   assert res['target_default_le_1.5s_per_image'] is True  # The batched row, not batch 1.
   assert res['target_one_pass_le_20ms_per_image'] is False
   assert res['speedup_default_vs_random_start'] == pytest.approx(10.0)
-  lines = speed.table(res).splitlines()
+  lines = benchmark_lib.table(res).splitlines()
   assert f'| {engine.DEFAULT} | 64 | 8 x 16 | 1.200 |' in lines
   assert 'target_one_pass_le_20ms_per_image: False' in lines
-  assert speed._targets([]) == {}  # pylint: disable=protected-access
+  assert benchmark_lib._targets([]) == {}  # pylint: disable=protected-access

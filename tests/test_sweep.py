@@ -6,7 +6,8 @@ import pytest
 from inpaint import data
 from inpaint import engine
 from inpaint import run as runlib
-from metrics import sweeping
+from metrics import sweep_lib
+from metrics import tables
 
 
 def test_tune_and_report_are_disjoint_halves():
@@ -18,17 +19,17 @@ def test_tune_and_report_are_disjoint_halves():
 
 
 def test_parse_grid_types_and_errors():
-  g = sweeping.parse_grid(['lambda_sem=0,1e2', 'nsize=7,63', 'use_weighted_mask=false,true',
+  g = sweep_lib.parse_grid(['lambda_sem=0,1e2', 'nsize=7,63', 'use_weighted_mask=false,true',
                            'layer=inception_3b', 'mask_type=left,center'])
   assert g['lambda_sem'] == [0.0, 100.0] and g['nsize'] == [7, 63]
   assert g['use_weighted_mask'] == [False, True] and g['mask_type'] == ['left', 'center']
-  assert len(sweeping.points(g)) == 16
+  assert len(sweep_lib.points(g)) == 16
   with pytest.raises(ValueError, match='lambda_sem'):
-    sweeping.parse_grid(['lambda_semm=1'])
+    sweep_lib.parse_grid(['lambda_semm=1'])
   with pytest.raises(ValueError, match='boolean'):
-    sweeping.parse_grid(['use_weighted_mask=maybe'])
-  assert sweeping.parse_point('method=yeh;nsize=63') == {'method': 'yeh', 'nsize': 63}
-  assert sweeping.points({}) == []
+    sweep_lib.parse_grid(['use_weighted_mask=maybe'])
+  assert sweep_lib.parse_point('method=yeh;nsize=63') == {'method': 'yeh', 'nsize': 63}
+  assert sweep_lib.points({}) == []
 
 
 def test_sweep_runs_resumes_and_refuses_report(tiny_models, cropped_dir, tmp_path):
@@ -36,30 +37,30 @@ def test_sweep_runs_resumes_and_refuses_report(tiny_models, cropped_dir, tmp_pat
   base = runlib.RunConfig(engine=eng, data_dir=cropped_dir, split='all', subset='tune',
                           load_model=tiny_models['dcgan'], classifier_dir=tiny_models['googlenet'],
                           encoder_dir=tiny_models['encoder'], mask_type='center')
-  grid = sweeping.parse_grid(['method=yeh,biharmonic', 'lamb=0,0.1'])
+  grid = sweep_lib.parse_grid(['method=yeh,biharmonic', 'lamb=0,0.1'])
   path = str(tmp_path / 'sweep.csv')
   lines = []
-  rows = sweeping.sweep(grid, base, 3, path, log=lines.append,
+  rows = sweep_lib.sweep(grid, base, 3, path, log=lines.append,
                         extra_points=[{'method': 'yeh', 'lamb': 0.0}])  # Already in the grid.
   assert len(rows) == 4 and 'eta' in lines[-1]
   holes = [float(r['psnr_hole']) for r in rows]
   assert holes == sorted(holes, reverse=True) and all(np.isfinite(holes))
   lines.clear()
-  again = sweeping.sweep(grid, base, 3, path, log=lines.append)
+  again = sweep_lib.sweep(grid, base, 3, path, log=lines.append)
   assert len(again) == 4 and lines == ['0 point(s) to run, 4 already in ' + path]
-  assert '| center |' in sweeping.markdown(again)
+  assert '| center |' in sweep_lib.markdown(again)
   # Every image's scores are kept, and paired differences come from them.
-  images = sweeping.read_rows(sweeping.images_path(path))
+  images = tables.read_csv(sweep_lib.images_path(path))
   assert len(images) == 4 * 3 and {r['image'] for r in images} == {'0', '1', '2'}
   by_name = {r['point']: float(r['psnr_hole']) for r in rows}
   a, b = 'lamb=0.1 method=biharmonic', 'lamb=0 method=yeh'
-  mean, se, n = sweeping.paired(images, a, b, 'center')
+  mean, se, n = sweep_lib.paired(images, a, b, 'center')
   assert n == 3 and se >= 0 and mean == pytest.approx(by_name[a] - by_name[b], abs=1e-3)
-  assert sweeping.paired(images, a, a, 'center')[:2] == (0.0, 0.0)
-  assert sweeping.paired(images, a, b, 'left') is None  # No scores for that mask.
-  table = sweeping.markdown(again, images, reference=b)
+  assert sweep_lib.paired(images, a, a, 'center')[:2] == (0.0, 0.0)
+  assert sweep_lib.paired(images, a, b, 'left') is None  # No scores for that mask.
+  table = sweep_lib.markdown(again, images, reference=b)
   assert f'PSNR hole - ({b})' in table and f'{mean:+.3f} ± {se:.3f}' in table
-  assert 'PSNR hole -' not in sweeping.markdown(again, images, reference='no such point')
+  assert 'PSNR hole -' not in sweep_lib.markdown(again, images, reference='no such point')
   import dataclasses
   with pytest.raises(ValueError, match='tune subset'):
-    sweeping.sweep(grid, dataclasses.replace(base, subset='report'), 3, path)
+    sweep_lib.sweep(grid, dataclasses.replace(base, subset='report'), 3, path)

@@ -213,9 +213,8 @@ class Inpainter:
       ensemble of cfg.fill, see combine()), 'spread' [N, S, S] (combine()), 'composite'
       (M y + (1-M) g), 'g_restarts' [R, N, S, S, 3] and 'loss_restarts' [R, N] (every
       restart's best G(z) and loss); of the lowest-loss restart: 'z' [N, z_dim], 'loss'
-      [N], 'terms' {term: [N]}, 'iters_used' [N] (iterations it moved), 'clip_frac' [N]
-      (share of z's coordinates on the [-1, 1] bound); 'seconds', 'iters' (loop
-      iterations run), 'nan' (bool [N]: every restart's loss was NaN).
+      [N], 'terms' {term: [N]}, 'iters_used' [N], 'clip_frac' [N] (share of z on the
+      [-1, 1] bound); 'seconds', 'iters' (run), 'nan' (bool [N]: every loss was NaN).
     """
     cfg = self.cfg
     y = tf.convert_to_tensor(y, tf.float32)
@@ -230,10 +229,7 @@ class Inpainter:
       return self._inpaint_padded(y, m, z0, writer, log, on_chunk)
     if bool(tf.reduce_all(m > 0.5)):
       return self._unchanged(y, z0[:n])
-    missing_all = int(tf.reduce_sum(tf.cast(tf.reduce_all(m < 0.5, axis=[1, 2, 3]), tf.int32)))
-    if missing_all and self.loss.uses_context:
-      logging.warning('%d image(s) have no known pixel: running without context '
-                      '(prior and semantic terms only)', missing_all)
+    self._warn_no_context(m)
     t0 = time.time()
     yt, mt = tf.tile(y, [r, 1, 1, 1]), tf.tile(m, [r, 1, 1, 1])
     wt = terms.weighted_mask(mt, cfg.nsize, cfg.use_weighted_mask)
@@ -255,6 +251,12 @@ class Inpainter:
       if ran < steps:  # Every image has stopped.
         break
     return self._best(st, y, m, z0, t0, done)
+
+  def _warn_no_context(self, m) -> None:
+    missing_all = int(tf.reduce_sum(tf.cast(tf.reduce_all(m < 0.5, axis=[1, 2, 3]), tf.int32)))
+    if missing_all and self.loss.uses_context:
+      logging.warning('%d image(s) have no known pixel: running without context '
+                      '(prior and semantic terms only)', missing_all)
 
   def _inpaint_padded(self, y, m, z0, writer, log, on_chunk) -> dict:
     """inpaint() with copies of the first image appended so the rows split evenly over

@@ -31,6 +31,8 @@ from metrics import tables
 
 # Grid keys that are not engine.Config fields.
 RUN_KEYS = ('mask_type',)
+# A point's method or preset by name (engine.methods), its settings then on top.
+PRESET = 'preset'
 # Settings that only say how finished restarts are combined: no new run needed.
 FILL_KEYS = ('fill', 'fill_k')
 TERM_COLUMNS = tuple(f"term_{t}" for t in engine.TERM_NAMES)
@@ -42,8 +44,9 @@ IMAGE_COLUMNS = ('point', 'mask_type', 'image') + PAIRED_KEYS
 
 
 def _parse_value(field: dataclasses.Field, text: str):
-  if field.default is None:  # Optional settings: nsize, restarts, iters (int), fill (str).
-    return text if 'str' in str(field.type) else int(float(text))
+  if field.default is None:  # Optional settings: resolved by the method when unset.
+    kind = str(field.type)
+    return text if 'str' in kind else float(text) if 'float' in kind else int(float(text))
   kind = field.type if isinstance(field.type, type) else type(field.default)
   if kind is bool:
     if text.lower() in ('1', 'true', 'yes'):
@@ -70,9 +73,14 @@ def parse_grid(specs: Iterable[str]) -> Dict[str, List]:
     if name in RUN_KEYS:
       grid[name] = [v.strip() for v in values.split(',')]
       continue
+    if name == PRESET:
+      grid[name] = [v.strip() for v in values.split(',')]
+      for v in grid[name]:
+        engine.for_preset(v)  # An unknown name raises, naming the choices.
+      continue
     if name not in fields:
       raise ValueError(f'unknown setting {name!r}; choose from '
-                       f'{", ".join(sorted(list(fields) + list(RUN_KEYS)))}')
+                       f'{", ".join(sorted(list(fields) + list(RUN_KEYS) + [PRESET]))}')
     grid[name] = [_parse_value(fields[name], v.strip()) for v in values.split(',')]
   return grid
 
@@ -129,8 +137,8 @@ def sweep(grid: Dict[str, List], base: runlib.RunConfig, num: int, csv_path: str
   if base.subset != 'tune':
     raise ValueError(f'sweeps run on the tune subset only (got {base.subset!r}): reported '
                      'numbers must come from images that were not used for tuning')
-  rows = read_rows(csv_path)
-  image_rows = read_rows(images_path(csv_path))
+  rows = tables.read_csv(csv_path)
+  image_rows = tables.read_csv(images_path(csv_path))
   done = {(r['point'], r['mask_type']) for r in rows}
   todo = []
   for p in points(grid) + list(extra_points):
@@ -145,9 +153,13 @@ def sweep(grid: Dict[str, List], base: runlib.RunConfig, num: int, csv_path: str
   last = None  # (run key, engine result, seconds) of the latest optimization run.
   t_start = time.time()
   for i, p in enumerate(todo):
-    over = {k: v for k, v in p.items() if k not in RUN_KEYS}
+    over = {k: v for k, v in p.items() if k not in RUN_KEYS + (PRESET,)}
     mask_type = p.get('mask_type', base.mask_type)
-    eng = dataclasses.replace(base.engine, **over)
+    if PRESET in p:
+      eng = engine.for_preset(p[PRESET], seed=base.engine.seed,
+                              print_freq=base.engine.print_freq, **over)
+    else:
+      eng = dataclasses.replace(base.engine, **over)
     eng.validate()
     rc = dataclasses.replace(base, engine=eng, mask_type=mask_type, sample_batch=num, num_try=1)
     if eng.networks():
@@ -186,13 +198,6 @@ def sweep(grid: Dict[str, List], base: runlib.RunConfig, num: int, csv_path: str
         f'ssim={row["ssim"]:.4f} perceptual={row["perceptual"]:.4f} fd={row["fd"]:.1f} '
         f'clip={row["clip_frac"]:.3f} ({secs:.0f}s, eta {eta / 60:.1f} min)')
   return sorted(rows, key=lambda r: (r['mask_type'], -float(r['psnr_hole'])))
-
-
-def read_rows(csv_path: str) -> List[dict]:
-  if not os.path.exists(csv_path):
-    return []
-  with open(csv_path) as f:
-    return list(csv.DictReader(f))
 
 
 def images_path(csv_path: str) -> str:
@@ -240,9 +245,9 @@ def markdown(rows: Sequence[dict], image_rows: Sequence[dict] = (),
   head = (['mask', 'point', 'n', 'PSNR', 'PSNR hole'] + delta_head +
           ['SSIM', 'L1 hole', 'perceptual', 'FD'] +
           [c[5:] for c in terms] + ['z on bound', 'iters used', 's/image'])
-  lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+  body = []
   for r, d in zip(rows, deltas):
-    vals = ([r['mask_type'], r['point'], r['n']] +
+    body.append([r['mask_type'], r['point'], r['n']] +
             [f'{float(r[k]):.3f}' for k in ('psnr', 'psnr_hole')] +
             [f'{d[0]:+.3f} ± {d[1]:.3f}' if d else ''][:len(delta_head)] +
             [f'{float(r[k]):.3f}' for k in ('ssim', 'l1_hole')] +
@@ -250,5 +255,4 @@ def markdown(rows: Sequence[dict], image_rows: Sequence[dict] = (),
             [r.get('fd', '')] +
             [r[c] for c in terms] +
             [f'{float(r["clip_frac"]):.3f}', r['iters_used'], r['seconds_per_image']])
-    lines.append('| ' + ' | '.join(str(v) for v in vals) + ' |')
-  return '\n'.join(lines) + '\n'
+  return tables.markdown_table(head, body)

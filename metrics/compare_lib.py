@@ -89,12 +89,11 @@ def _save(folder: str, key: dict, per_image: List[dict], result: np.ndarray, sec
 def runs_markdown(runs: List[dict]) -> str:
   """The cost and the optimizer's state of every row: wall time per image, iterations,
   and the share of z's coordinates on the [-1, 1] clip bound at the end."""
-  head = ('| mask | method | s per image | iterations | z on bound |\n'
-          '|---|---|---|---|---|\n')
-  return head + ''.join(
-      f'| {r["mask_type"]} | {r["label"]} | {r["seconds_per_image"]:.2f} | '
-      f'{r.get("iters_used") or 0:.0f} | {r.get("clip_frac") or 0:.1%} |\n'
-      for r in sorted(runs, key=lambda r: (r['mask_type'], r['label'])))
+  return tables.markdown_table(
+      ['mask', 'method', 's per image', 'iterations', 'z on bound'],
+      ([r['mask_type'], r['label'], f'{r["seconds_per_image"]:.2f}',
+        f'{r.get("iters_used") or 0:.0f}', f'{r.get("clip_frac") or 0:.1%}']
+       for r in sorted(runs, key=lambda r: (r['mask_type'], r['label']))))
 
 
 def _write_paired_and_runs(groups, runs, out: str, suffix: str) -> None:

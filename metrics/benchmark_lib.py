@@ -24,6 +24,7 @@ from inpaint import run as runlib
 from inpaint.engine import methods
 from inpaint import train_gan
 from masks import generate as mg
+from metrics import tables
 
 
 @dataclasses.dataclass
@@ -242,7 +243,7 @@ def time_photo_blend() -> dict:
   """photo_blend_here() in a fresh process, so that its peak memory is its own."""
   import subprocess  # pylint: disable=import-outside-toplevel
   import sys  # pylint: disable=import-outside-toplevel
-  code = 'import json; from metrics import speed; print(json.dumps(speed.photo_blend_here()))'
+  code = 'import json; from metrics import benchmark_lib; print(json.dumps(benchmark_lib.photo_blend_here()))'
   proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True)
   return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -417,15 +418,15 @@ def measure(s: Settings, log=print) -> dict:
 
 def table(res: dict) -> str:
   """The Markdown table of the loop rows, then the other results, one per line."""
-  lines = ['| fill (defaults) | batch | restarts x iterations | s/image |', '|---|---|---|---|']
-  for r in res.get('fills', []):
-    lines.append(f'| {r["method"]} | {r["batch"]} | {r["restarts"]} x {r["iters"]} | '
-                 f'{r["sec_per_image"]:.3f} |')
-  lines += ['', f'| method | loop | batch | s/image @{res["iters"]} iters | GFLOP/s | '
-            '% of matmul peak |', '|---|---|---|---|---|---|']
-  for r in res['rows']:
-    lines.append(f'| {r["method"]} | {r["loop"]} | {r["batch"]} | {r["sec_per_image"]:.2f} | '
-                 f'{r["gflops"]:.1f} | {100 * r["gflops"] / res["matmul_gflops_fp32"]:.0f}% |')
+  lines = tables.markdown_table(
+      ['fill (defaults)', 'batch', 'restarts x iterations', 's/image'],
+      ([r['method'], r['batch'], f'{r["restarts"]} x {r["iters"]}', f'{r["sec_per_image"]:.3f}']
+       for r in res.get('fills', []))).splitlines()
+  lines += [''] + tables.markdown_table(
+      ['method', 'loop', 'batch', f's/image @{res["iters"]} iters', 'GFLOP/s', '% of matmul peak'],
+      ([r['method'], r['loop'], r['batch'], f'{r["sec_per_image"]:.2f}', f'{r["gflops"]:.1f}',
+        f'{100 * r["gflops"] / res["matmul_gflops_fp32"]:.0f}%'] for r in res['rows'])
+  ).splitlines()
   for k in ('cpu_flags', 'target_default_le_1.5s_per_image', 'target_one_pass_le_20ms_per_image',
             'speedup_default_vs_random_start', 'training', 'blend', 'exemplar', 'photo_blend',
             'photos'):

@@ -24,6 +24,7 @@ from inpaint import ckpt
 from inpaint import train_gan
 from metrics import frechet
 from metrics import plot
+from metrics import tables
 
 FIELDS = ('run', 'step', 'seconds', 'fd_generated_val', 'num_generated', 'num_val',
           'd_real_train', 'd_real_val', 'fd_mean_term', 'feature_var_generated',
@@ -46,13 +47,6 @@ def pick(snaps: Sequence[str], every: int) -> List[str]:
   if snaps and (len(snaps) - 1) % every:
     picked.append(snaps[-1])
   return picked
-
-
-def read_rows(csv_path: str) -> List[dict]:
-  if not os.path.exists(csv_path):
-    return []
-  with open(csv_path) as f:
-    return list(csv.DictReader(f))
 
 
 def write_rows(csv_path: str, rows: Sequence[dict]) -> None:
@@ -92,7 +86,7 @@ def score_runs(runs: Sequence[Tuple[str, str]], real: frechet.RealFeatures,
   The CSV is rewritten after each new row, so that an interrupted job loses at most
   the snapshot it was scoring. Returns all rows (old and new).
   """
-  rows = read_rows(csv_path)
+  rows = tables.read_csv(csv_path)
   done = {(r['run'], int(r['step'])) for r in rows}
   for label, run_dir in runs:
     for snap in pick(snapshots(run_dir), every):

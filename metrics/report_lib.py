@@ -10,17 +10,18 @@ A template is markdown with directive lines, each replaced by what it names:
 Nothing in a generated page's tables is typed by hand.
 """
 
-import csv
 import json
 import os
 import re
 from typing import Dict, List, Sequence
 
+from metrics import tables
+
 RESULTS = os.path.join('metrics', 'results')
 RUNS_CSV = os.path.join(RESULTS, 'dcgan_runs.csv')
 # (option, what it does, [(curve, run)] in dcgan_runs.csv, kept?)
 TRIED = (
-    ('full width from scratch (`--width=1`)', 'the seed\'s channel widths instead of half',
+    ('full width from scratch (`--width=1`)', 'the 2018 channel widths instead of half',
      [('from_scratch_width', 'full_bf16_diffaug_ema'), ('from_scratch_width', 'half_bf16_diffaug_ema')],
      'no: half width, better FD at equal wall time'),
     ('`--diffaug=color,translation,cutout`', 'DiffAugment on real and generated images before D',
@@ -55,9 +56,8 @@ TRIED = (
 def read_runs(path: str = RUNS_CSV) -> Dict[tuple, List[dict]]:
   """{(curve, run): rows sorted by step} of the FD curves file."""
   out: Dict[tuple, List[dict]] = {}
-  with open(path) as f:
-    for r in csv.DictReader(f):
-      out.setdefault((r['curve'], r['run']), []).append(r)
+  for r in tables.read_csv(path):
+    out.setdefault((r['curve'], r['run']), []).append(r)
   return {k: sorted(v, key=lambda r: int(r['step'])) for k, v in out.items()}
 
 
@@ -71,12 +71,10 @@ def _curve(rows: Sequence[dict]) -> str:
 def tried_table(runs: Dict[tuple, List[dict]]) -> str:
   """TRIED as markdown; 'measured' is each run's FD (2,000 generated vs val) first ->
   best -> last snapshot, from the curves file."""
-  lines = ['| option | what it does | measured: FD first -> best -> last, per run | kept? |',
-           '|---|---|---|---|']
-  for option, what, keys, kept in TRIED:
-    effect = '; '.join(f'{run}: {_curve(runs[(curve, run)])}' for curve, run in keys)
-    lines.append(f'| {option} | {what} | {effect} | {kept} |')
-  return '\n'.join(lines) + '\n'
+  return tables.markdown_table(
+      ['option', 'what it does', 'measured: FD first -> best -> last, per run', 'kept?'],
+      ([option, what, '; '.join(f'{run}: {_curve(runs[(curve, run)])}' for curve, run in keys),
+        kept] for option, what, keys, kept in TRIED))
 
 
 def lineage_table(recipes: str = os.path.join('inpaint', 'recipes'),
@@ -88,16 +86,17 @@ def lineage_table(recipes: str = os.path.join('inpaint', 'recipes'),
     fds = {r['what']: r['fd'] for r in json.load(f)['rows']}
   with open(shipped_fd) as f:
     fds['dcgan_5_projected'] = json.load(f)['fd_generated_val']
-  lines = ['| recipe | steps | FD of its export (2,000 vs val) | what changes |', '|---|---|---|---|']
+  rows = []
   for name in sorted(n[:-6] for n in os.listdir(recipes)
                      if n.startswith('dcgan_') and n.endswith('.flags')):
     with open(os.path.join(recipes, name + '.flags')) as f:
       text = f.read()
     steps = int(re.search(r'--iters=(\d+)', text).group(1))
     what = ' '.join(l[2:] for l in text.splitlines() if l.startswith('# '))
-    fd = f'{fds[name]:.2f}' if name in fds else '(not scored)'
-    lines.append(f'| `{name}` | {steps:,} | {fd} | {what} |')
-  return '\n'.join(lines) + '\n'
+    rows.append([f'`{name}`', f'{steps:,}', f'{fds[name]:.2f}' if name in fds else '(not scored)',
+                 what])
+  return tables.markdown_table(
+      ['recipe', 'steps', 'FD of its export (2,000 vs val)', 'what changes'], rows)
 
 
 def render(template: str, root: str = '.') -> str:
