@@ -19,6 +19,7 @@ flags.DEFINE_string('host', '127.0.0.1', 'Address to serve on (0.0.0.0: every in
 flags.DEFINE_integer('port', 7860, 'Port to serve on.')
 flags.DEFINE_string('load_model', None, 'DCGAN folder (default: the shipped checkpoints/dcgan).')
 flags.DEFINE_string('classifier_dir', None, 'GoogLeNet folder (default: the shipped one).')
+flags.DEFINE_string('encoder_dir', None, 'Encoder folder (default: the shipped one).')
 
 
 def run():
@@ -28,7 +29,7 @@ def run():
   from inpaint import webapp  # pylint: disable=import-outside-toplevel
   try:
     rc = runlib.RunConfig(engine=engine.Config(), load_model=FLAGS.load_model,
-                          classifier_dir=FLAGS.classifier_dir)
+                          classifier_dir=FLAGS.classifier_dir, encoder_dir=FLAGS.encoder_dir)
     page = webapp.build(webapp.Filler(rc))
     print(f'serving on http://{FLAGS.host}:{FLAGS.port}', flush=True)
     page.launch(server_name=FLAGS.host, server_port=FLAGS.port, show_error=False, quiet=True)

@@ -1,6 +1,6 @@
 """`python -m metrics.report`: writes docs/results.md and docs/training.md from their
-templates (docs/*.in.md) and the result files (metrics.report_lib). This file only
-parses flags.
+templates (docs/*.in.md) and the result files, and the results summary of README.md
+(metrics.report_lib). This file only parses flags.
 """
 
 import os
@@ -13,6 +13,7 @@ from metrics import report_lib
 FLAGS = flags.FLAGS
 flags.DEFINE_list('pages', ['results', 'training'], 'Pages to write: docs/<page>.md from '
                   'docs/<page>.in.md.')
+flags.DEFINE_bool('readme', True, 'Also rewrite the results summary of README.md.')
 
 
 def run():
@@ -26,6 +27,16 @@ def run():
     with open(out, 'w') as f:
       f.write(text)
     print(f'wrote {out}')
+  if FLAGS.readme:
+    with open('README.md') as f:
+      text = f.read()
+    try:
+      text = report_lib.with_summary(text)
+    except ValueError as e:
+      raise cli.UsageError(str(e)) from None
+    with open('README.md', 'w') as f:
+      f.write(text)
+    print('wrote the results summary of README.md')
 
 
 if __name__ == '__main__':

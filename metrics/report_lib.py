@@ -5,7 +5,9 @@ A template is markdown with directive lines, each replaced by what it names:
 * `{{include <path>}}`: the file (a table written by metrics.compare or metrics.sweep);
 * `{{tried}}`: the table of DCGAN training options tried (TRIED, measured in
   metrics/results/dcgan_runs.csv, the FD curves of those runs);
-* `{{lineage}}`: the shipped generator's stages (inpaint/recipes with their FD).
+* `{{lineage}}`: the shipped generator's stages (inpaint/recipes with their FD);
+* `{{summary}}`: the comparison's main rows, short (summary_table); README.md carries
+  the same table between SUMMARY_START and SUMMARY_END (with_summary).
 
 Nothing in a generated page's tables is typed by hand.
 """
@@ -18,6 +20,11 @@ from typing import Dict, List, Sequence
 from metrics import tables
 
 RESULTS = os.path.join('metrics', 'results')
+ERRORS_CSV = os.path.join(RESULTS, 'compare', 'errors.csv')
+# The comparison rows the README shows, in this order (the rest: docs/results.md).
+SUMMARY_ROWS = ('biharmonic', 'yeh', 'random_start', 'one_pass', 'search')
+SUMMARY_START = '<!-- summary: written by python -m metrics.report from the comparison -->'
+SUMMARY_END = '<!-- end of summary -->'
 RUNS_CSV = os.path.join(RESULTS, 'dcgan_runs.csv')
 # (option, what it does, [(curve, run)] in dcgan_runs.csv, kept?)
 TRIED = (
@@ -99,6 +106,40 @@ def lineage_table(recipes: str = os.path.join('inpaint', 'recipes'),
       ['recipe', 'steps', 'FD of its export (2,000 vs val)', 'what changes'], rows)
 
 
+def summary_table(errors_csv: str = ERRORS_CSV, labels: Sequence[str] = SUMMARY_ROWS) -> str:
+  """The comparison's rows `labels` per mask: hole PSNR and SSIM (mean ± std), perceptual
+  distance, FD (± its standard error) and seconds per image, from its errors.csv."""
+  rows = {(r['mask_type'], r['method']): r for r in tables.read_csv(errors_csv)}
+  masks = list(dict.fromkeys(m for m, _ in rows))
+  body = []
+  for mask in masks:
+    for label in labels:
+      r = rows.get((mask, label))
+      if r is None:
+        continue
+      f = {k: float(r[k]) if r.get(k) not in ('', None) else float('nan') for k in (
+          'psnr_hole', 'psnr_hole_std', 'ssim', 'ssim_std', 'perceptual', 'fd', 'fd_se',
+          'seconds_per_image')}
+      body.append([mask, label, f'{f["psnr_hole"]:.2f} ± {f["psnr_hole_std"]:.2f}',
+                   f'{f["ssim"]:.3f} ± {f["ssim_std"]:.3f}', f'{f["perceptual"]:.3f}',
+                   f'{f["fd"]:.1f} ± {f["fd_se"]:.1f}', f'{f["seconds_per_image"]:.2f}'])
+  return tables.markdown_table(['mask', 'method', 'PSNR hole (dB)', 'SSIM', 'perceptual', 'FD',
+                                's / image'], body)
+
+
+def with_summary(readme: str, root: str = '.') -> str:
+  """README text with the block between SUMMARY_START and SUMMARY_END rewritten.
+
+  Raises:
+    ValueError: the README has no such block.
+  """
+  start, end = readme.find(SUMMARY_START), readme.find(SUMMARY_END)
+  if start < 0 or end < start:
+    raise ValueError(f'the README has no block between {SUMMARY_START!r} and {SUMMARY_END!r}')
+  table = summary_table(os.path.join(root, ERRORS_CSV))
+  return readme[:start] + SUMMARY_START + '\n\n' + table + '\n' + readme[end:]
+
+
 def render(template: str, root: str = '.') -> str:
   """The template's text with every directive line replaced (module docstring).
 
@@ -107,12 +148,14 @@ def render(template: str, root: str = '.') -> str:
   """
   out = []
   for line in template.splitlines():
-    m = re.fullmatch(r'\{\{(include (\S+)|tried|lineage)\}\}', line.strip())
+    m = re.fullmatch(r'\{\{(include (\S+)|tried|lineage|summary)\}\}', line.strip())
     if not m:
       out.append(line)
     elif m.group(2):
       with open(os.path.join(root, m.group(2))) as f:
         out.append(f.read().rstrip('\n'))
+    elif m.group(1) == 'summary':
+      out.append(summary_table(os.path.join(root, ERRORS_CSV)).rstrip('\n'))
     elif m.group(1) == 'tried':
       out.append(tried_table(read_runs(os.path.join(root, RUNS_CSV))).rstrip('\n'))
     else:

@@ -81,6 +81,15 @@ def test_the_page_fills_as_the_command_line_does(tiny_models, tmp_path):
   rc.output_dir = str(tmp_path / 'out')
   [path] = photos.inpaint_photos(rc, log=lambda s: None)
   assert np.array_equal(np.asarray(Image.open(path)), got)
+  # The default searches from the encoder's code: the one-pass fill is shown first, at
+  # full size and with the photo kept outside the hole; the progress counts its iterations.
+  shown, seen = [], []
+  out = filler.fill(photo, (~hole).astype(np.float32), engine.DEFAULT, 2,
+                    lambda frac, text: seen.append(text), shown.append)
+  assert len(shown) == 1 and shown[0].shape == photo.shape
+  assert np.array_equal(shown[0][~hole], photo[~hole])
+  iters = filler.rc.engine.iters  # As the page was started (10).
+  assert out['iters'] == iters and seen[-1].startswith(f'iteration {iters} of {iters}')
   # A classical method: no restarts, no spread map.
   bih = filler.fill(photo, (~hole).astype(np.float32), 'biharmonic', 4)
   assert bih['spread'] is None and not bih['candidates']
@@ -104,7 +113,8 @@ def test_the_page_in_a_real_browser(tiny_models, tmp_path):
   port = _free_port()
   # The README's screenshot ($INPAINT_SCREENSHOT) shows the shipped models; the test the tiny ones.
   models = [] if os.environ.get('INPAINT_SCREENSHOT') else [
-      f'--load_model={tiny_models["dcgan"]}', f'--classifier_dir={tiny_models["googlenet"]}']
+      f'--load_model={tiny_models["dcgan"]}', f'--classifier_dir={tiny_models["googlenet"]}',
+      f'--encoder_dir={tiny_models["encoder"]}']
   server = subprocess.Popen(
       [sys.executable, '-m', 'inpaint.app', f'--port={port}'] + models,
       cwd=ROOT, env={**os.environ, 'PYTHONPATH': ROOT}, stdout=subprocess.PIPE,

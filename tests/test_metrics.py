@@ -290,3 +290,9 @@ def test_docs_pages_are_written_from_their_templates(monkeypatch):
     assert '{{' not in text
     with open(os.path.join('docs', f'{page}.md')) as f:
       assert f.read() == text, f'docs/{page}.md is stale: run python -m metrics.report'
+  # The README's results table is the comparison's, rewritten with the pages.
+  with open('README.md') as f:
+    readme = f.read()
+  assert report_lib.with_summary(readme) == readme, 'README.md results are stale: run ' \
+      'python -m metrics.report'
+  assert '| left | yeh |' in report_lib.summary_table()

@@ -202,3 +202,10 @@ def test_photo_folders_pair_batch_and_resume(tiny_models, tmp_path):
   assert os.path.getmtime(batched[0]) == before
   photolib.inpaint_photos(rc, log=lambda s: None, overwrite=True)
   assert os.path.getmtime(batched[0]) >= before
+
+
+def test_named_layers_that_no_term_reads_are_announced():
+  note = runlib.unused_layers_note(engine.Config(), ['layer', 'layer_2'])
+  assert note.count('\n') == 0 and '--layer and --layer_2' in note and 'lambda_sem' in note
+  assert runlib.unused_layers_note(engine.Config(method='semantic'), ['layer']) is None
+  assert runlib.unused_layers_note(engine.Config(), []) is None

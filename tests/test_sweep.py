@@ -64,3 +64,12 @@ def test_sweep_runs_resumes_and_refuses_report(tiny_models, cropped_dir, tmp_pat
   import dataclasses
   with pytest.raises(ValueError, match='tune subset'):
     sweep_lib.sweep(grid, dataclasses.replace(base, subset='report'), 3, path)
+
+
+def test_points_may_name_a_preset():
+  p = sweep_lib.parse_point('preset=random_start;mask_type=left;start_noise=0.5')
+  assert p == {'preset': 'random_start', 'mask_type': 'left', 'start_noise': 0.5}
+  assert sweep_lib.point_name(p) == 'preset=random_start start_noise=0.5'
+  assert sweep_lib.parse_point('lambda_inp=0.5') == {'lambda_inp': 0.5}  # Not cut to an int.
+  with pytest.raises(ValueError, match='random_start'):
+    sweep_lib.parse_point('preset=fastest')
