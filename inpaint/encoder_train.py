@@ -10,6 +10,7 @@ Everything a step draws (images, flips, codes, masks) is seeded by (seed, step),
 resumed run continues exactly as an uninterrupted one would.
 """
 
+import csv
 import dataclasses
 import functools
 import os
@@ -31,6 +32,10 @@ from inpaint import tb
 from masks import generate as mgen
 
 DEFAULT_SAVE_DIR = 'encoder_runs'
+# The loss curve of a run (step, minutes trained, the losses averaged since the last line),
+# one row per progress line, beside its checkpoints.
+CURVE = 'curve.csv'
+CURVE_COLUMNS = ('step', 'minutes', 'loss', 'image_l1', 'z_l1')
 
 
 @dataclasses.dataclass
@@ -115,6 +120,25 @@ class Trainer:
     return loss, rec, zl
 
 
+def _append_curve(path: str, row: dict) -> None:
+  """Appends one row to a run's curve.csv (the header first), dropping rows at or past
+  its step left by an interrupted invocation that resumed from an earlier checkpoint."""
+  rows = [r for r in read_curve(path) if int(r['step']) < row['step']] + [row]
+  with open(path + '.tmp', 'w', newline='') as f:
+    w = csv.DictWriter(f, CURVE_COLUMNS)
+    w.writeheader()
+    w.writerows(rows)
+  os.replace(path + '.tmp', path)
+
+
+def read_curve(path: str):
+  """The rows of a curve.csv ([] when there is none)."""
+  if not os.path.exists(path):
+    return []
+  with open(path, newline='') as f:
+    return list(csv.DictReader(f))
+
+
 def _eta(seconds: float) -> str:
   s = int(seconds)
   return f'{s // 3600}h{s % 3600 // 60:02d}m' if s >= 3600 else f'{s // 60}m{s % 60:02d}s'
@@ -192,6 +216,9 @@ def train(cfg: Config, log=functools.partial(print, flush=True),
           f'sec_per_step={dt:.3f} eta={_eta((cfg.iters - step) * dt)}')
       tb.scalars(writer, step, {'encoder/loss': loss, 'encoder/image_l1': rec,
                                 'encoder/z_l1': zl, 'encoder/sec_per_step': dt})
+      _append_curve(os.path.join(run_dir, CURVE), {
+          'step': step, 'minutes': round((seconds0 + time.time() - t_start) / 60, 2),
+          'loss': round(loss, 5), 'image_l1': round(rec, 5), 'z_l1': round(zl, 5)})
       t0, printed, sums = time.time(), step, np.zeros(3)
     if step % cfg.save_freq == 0 or last:
       save()

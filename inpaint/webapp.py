@@ -77,9 +77,17 @@ class Filler:
     rc: the settings every job starts from (models, engine defaults).
   """
 
-  def __init__(self, rc: runlib.RunConfig):
+  def __init__(self, rc: runlib.RunConfig, warm_up: bool = True):
     self.rc = rc
     self.models = runlib.Models(rc, rc.engine.networks())
+    if warm_up:
+      # One small fill with the default method now, so that the first user's Fill does
+      # not wait for its compiled loop to be traced.
+      photo = np.zeros((rc.img_size, rc.img_size, 3), np.uint8)
+      mask = np.ones(photo.shape[:2], np.float32)
+      mask[: rc.img_size // 4] = 0
+      default = rc.engine.resolved()
+      self.fill(photo, mask, default.method, default.restarts or 1)
 
   def fill(self, photo: np.ndarray, mask: np.ndarray, method: str, restarts: int,
            progress=None, preview=None) -> dict:

@@ -40,6 +40,7 @@ flags.DEFINE_list('variants', list(_D.variants), 'Compiled-loop variants: fp32 (
                   'xla (jit_compile), bf16 (bfloat16 compute), xla_bf16.')
 flags.DEFINE_bool('photos', _D.photos, 'Also time own photos, batched vs one at a time.')
 flags.DEFINE_integer('photo_iters', _D.photo_iters, 'Iterations per photo batch in the photos row.')
+flags.DEFINE_bool('page', _D.page, 'Also time the page\'s default fill of a 900x560 photo.')
 flags.DEFINE_bool('training', _D.training, 'Also time DCGAN and GoogLeNet training.')
 flags.DEFINE_list('train_widths', [str(w) for w in _D.train_widths], 'DCGAN widths whose train '
                   'step is timed.')
@@ -59,7 +60,8 @@ def run():
       methods=[m for m in FLAGS.methods if m != 'none'],
       fill_methods=[m for m in FLAGS.fill_methods if m != 'none'],
       fill_batches=[int(b) for b in FLAGS.fill_batches],
-      photos=FLAGS.photos, photo_iters=FLAGS.photo_iters, training=FLAGS.training,
+      photos=FLAGS.photos, photo_iters=FLAGS.photo_iters, page=FLAGS.page,
+      training=FLAGS.training,
       train_widths=[float(w) for w in FLAGS.train_widths], train_variants=FLAGS.train_variants,
       train_steps=FLAGS.train_steps, load_model=FLAGS.load_model,
       classifier_dir=FLAGS.classifier_dir)

@@ -16,13 +16,14 @@ from typing import Sequence
 import keras
 import numpy as np
 import tensorflow as tf
+from PIL import Image
 
 from googlenet import train_lib as gtrain
 from inpaint import engine
 from inpaint import photos
 from inpaint import run as runlib
-from inpaint.engine import methods
 from inpaint import train_gan
+from inpaint.engine import methods
 from masks import generate as mg
 from metrics import tables
 
@@ -40,6 +41,7 @@ class Settings:
   variants: Sequence[str] = ('fp32', 'xla', 'bf16')
   photos: bool = True
   photo_iters: int = 100
+  page: bool = True  # Time the page's default fill of a 900x560 photo with a brush stroke.
   training: bool = True
   train_widths: Sequence[float] = (0.5, 1.0)
   train_variants: Sequence[str] = ('fp32', 'xla', 'bf16')
@@ -274,7 +276,6 @@ def time_photos(n: int = 16, iters: int = 100) -> dict:
   inpainting at 64x64, pasting back, writing); seconds per photo at `iters`.
   """
   import tempfile  # pylint: disable=import-outside-toplevel
-  from PIL import Image  # pylint: disable=import-outside-toplevel
   rng = np.random.default_rng(0)
   sizes = [(320, 240), (640, 480), (1024, 768), (300, 400)]
   out = {'photos': n, 'iters': iters, 'sizes': sizes}
@@ -296,6 +297,28 @@ def time_photos(n: int = 16, iters: int = 100) -> dict:
       photos.inpaint_photos(rc, log=lambda s: None)
       out[f'{name}_s_per_photo'] = (time.perf_counter() - t0) / n
   return out
+
+
+def time_page_fill(rc: runlib.RunConfig, size=(560, 900), reps: int = 3) -> dict:
+  """What the page does after a click on Fill with the default method (webapp.Filler.fill,
+  its models loaded and its loop traced at start, as the page does): a photo of `size`
+  (h, w) with one brush stroke 7% of its height thick across the car. Seconds per fill."""
+  from inpaint import webapp  # pylint: disable=import-outside-toplevel
+  filler = webapp.Filler(rc)
+  h, w = size
+  small = np.asarray(Image.open(os.path.join(webapp.EXAMPLES, 'generated_car_1.png')).convert('RGB'))
+  photo = np.asarray(Image.fromarray(small).resize((w, h), Image.BICUBIC))
+  mask = np.ones((h, w), np.float32)
+  t = max(1, int(0.07 * h))
+  mask[h // 2 - t // 2:h // 2 - t // 2 + t, w // 8:7 * w // 8] = 0
+  default = rc.engine.resolved()
+  times = []
+  for _ in range(reps):
+    t0 = time.perf_counter()
+    filler.fill(photo, mask, default.method, default.restarts or 1)
+    times.append(time.perf_counter() - t0)
+  return {'photo': f'{w}x{h}', 'hole_fraction': float(1 - mask.mean()), 'method': default.method,
+          'seconds_per_fill': float(np.median(times))}
 
 
 def time_training(widths=(0.5,), variants=('fp32',), steps=5, log=print) -> dict:
@@ -405,6 +428,11 @@ def measure(s: Settings, log=print) -> dict:
       'imported)')
   log('Poisson blend, ms per 64x64 image: ' +
       ', '.join(f'{k[9:]} {v:.1f}' for k, v in res['blend'].items()))
+  if s.page:
+    res['page'] = pg = time_page_fill(runlib.RunConfig(load_model=s.load_model,
+                                                       classifier_dir=s.classifier_dir))
+    log(f'page: the default fill of a {pg["photo"]} photo with a brush stroke '
+        f'({pg["hole_fraction"]:.1%}): {pg["seconds_per_fill"]:.2f} s')
   if s.photos:
     res['photos'] = ph = time_photos(16, s.photo_iters)
     log(f'own photos (16, mixed sizes, {ph["iters"]} iters, end to end): batched '
@@ -428,8 +456,8 @@ def table(res: dict) -> str:
         f'{100 * r["gflops"] / res["matmul_gflops_fp32"]:.0f}%'] for r in res['rows'])
   ).splitlines()
   for k in ('cpu_flags', 'target_default_le_1.5s_per_image', 'target_one_pass_le_20ms_per_image',
-            'speedup_default_vs_random_start', 'training', 'blend', 'exemplar', 'photo_blend',
-            'photos'):
+            'speedup_default_vs_random_start', 'page', 'training', 'blend', 'exemplar',
+            'photo_blend', 'photos'):
     if k in res:
       lines.append(f'{k}: {res[k]}')
   return '\n'.join(lines)

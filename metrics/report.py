@@ -27,6 +27,8 @@ def run():
     with open(out, 'w') as f:
       f.write(text)
     print(f'wrote {out}')
+  if os.path.exists(report_lib.ENCODER_CURVE):
+    print(f'wrote {report_lib.encoder_curve_plot()}')
   if FLAGS.readme:
     with open('README.md') as f:
       text = f.read()

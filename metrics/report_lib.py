@@ -6,6 +6,8 @@ A template is markdown with directive lines, each replaced by what it names:
 * `{{tried}}`: the table of DCGAN training options tried (TRIED, measured in
   metrics/results/dcgan_runs.csv, the FD curves of those runs);
 * `{{lineage}}`: the shipped generator's stages (inpaint/recipes with their FD);
+* `{{encoder_curve}}`: the shipped encoder's loss at every tenth of its run
+  (metrics/results/encoder_curve.csv, its curve.csv; encoder_curve_plot draws it);
 * `{{summary}}`: the comparison's main rows, short (summary_table); README.md carries
   the same table between SUMMARY_START and SUMMARY_END (with_summary).
 
@@ -17,10 +19,12 @@ import os
 import re
 from typing import Dict, List, Sequence
 
+from metrics import plot
 from metrics import tables
 
 RESULTS = os.path.join('metrics', 'results')
 ERRORS_CSV = os.path.join(RESULTS, 'compare', 'errors.csv')
+ENCODER_CURVE = os.path.join(RESULTS, 'encoder_curve.csv')
 # The comparison rows the README shows, in this order (the rest: docs/results.md).
 SUMMARY_ROWS = ('biharmonic', 'yeh', 'random_start', 'one_pass', 'search')
 SUMMARY_START = '<!-- summary: written by python -m metrics.report from the comparison -->'
@@ -127,6 +131,25 @@ def summary_table(errors_csv: str = ERRORS_CSV, labels: Sequence[str] = SUMMARY_
                                 's / image'], body)
 
 
+def encoder_curve_table(path: str = ENCODER_CURVE, points: int = 10) -> str:
+  """The encoder's losses (averaged over the last progress interval) at about `points`
+  evenly spaced steps, the last one included."""
+  rows = tables.read_csv(path)
+  keep = sorted({round(i * (len(rows) - 1) / points) for i in range(points + 1)})
+  return tables.markdown_table(
+      ['step', 'minutes', 'loss', 'image L1 (whole image, [-1, 1])', 'z L1 (G\'s samples)'],
+      ([f'{int(rows[i]["step"]):,}', f'{float(rows[i]["minutes"]):.0f}', rows[i]['loss'],
+        rows[i]['image_l1'], rows[i]['z_l1']] for i in keep))
+
+
+def encoder_curve_plot(path: str = ENCODER_CURVE,
+                       png: str = os.path.join(RESULTS, 'encoder_curve.png')) -> str:
+  """Draws the encoder's loss curve (image L1 and z L1 against the step) to png."""
+  rows = tables.read_csv(path)
+  series = {k: [(float(r['step']), float(r[k])) for r in rows] for k in ('image_l1', 'z_l1')}
+  return plot.line_plot(series, png, 'training step', 'L1', 'The encoder\'s training losses')
+
+
 def with_summary(readme: str, root: str = '.') -> str:
   """README text with the block between SUMMARY_START and SUMMARY_END rewritten.
 
@@ -148,12 +171,15 @@ def render(template: str, root: str = '.') -> str:
   """
   out = []
   for line in template.splitlines():
-    m = re.fullmatch(r'\{\{(include (\S+)|tried|lineage|summary)\}\}', line.strip())
+    m = re.fullmatch(r'\{\{(include (\S+)|tried|lineage|summary|encoder_curve)\}\}',
+                     line.strip())
     if not m:
       out.append(line)
     elif m.group(2):
       with open(os.path.join(root, m.group(2))) as f:
         out.append(f.read().rstrip('\n'))
+    elif m.group(1) == 'encoder_curve':
+      out.append(encoder_curve_table(os.path.join(root, ENCODER_CURVE)).rstrip('\n'))
     elif m.group(1) == 'summary':
       out.append(summary_table(os.path.join(root, ERRORS_CSV)).rstrip('\n'))
     elif m.group(1) == 'tried':

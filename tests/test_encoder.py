@@ -125,6 +125,9 @@ def test_trainer_resumes_exactly_and_exports(cropped_dir, tiny_models, tmp_path)
   b, _ = encoder_train.load_run(resumed)
   for va, vb in zip(a.weights, b.weights):
     np.testing.assert_allclose(va.numpy(), vb.numpy(), rtol=1e-5, atol=1e-6)
+  # One curve row per progress line, none twice after the resume.
+  curve = encoder_train.read_curve(os.path.join(resumed, encoder_train.CURVE))
+  assert [int(r['step']) for r in curve] == [1, 2, 3, 4]
   saved = ckpt.read_config(os.path.join(straight, 'export'))
   g = networks.load(tiny_models['dcgan'], 'dcgan').models['generator']
   assert saved['generator_sha'] == enc.generator_hash(g) and saved['step'] == 4
