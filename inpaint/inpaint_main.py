@@ -32,7 +32,8 @@ flags.DEFINE_string('dataset', _R.dataset, 'Dataset name; outputs go to '
 flags.DEFINE_string('classifier', _R.classifier, 'Classifier of the semantic losses (googlenet).')
 flags.DEFINE_string('method', _E.method, 'The fill method: ' + '; '.join(
     f'{m.name}: {m.summary}' for m in methods.METHODS.values()) + '.')
-flags.DEFINE_float('learning_rate', _E.learning_rate, 'Learning rate of the latent optimization.')
+flags.DEFINE_float('learning_rate', _E.learning_rate, 'Learning rate of the latent optimization '
+                   f'(default per method: {_per_method("learning_rate")}).')
 flags.DEFINE_float('momentum', _E.momentum, 'Nesterov momentum.')
 flags.DEFINE_integer('z_dim', _R.z_dim, 'Latent size (must match the DCGAN checkpoint).')
 flags.DEFINE_bool('is_blend', _R.is_blend, 'Poisson-blend the fill into the image.')

@@ -42,7 +42,7 @@ class Config:
   configuration is methods.ORIGINAL / inpaint/original.flags.
   """
   method: str = methods.DEFAULT
-  learning_rate: float = 0.01
+  learning_rate: Optional[float] = None
   momentum: float = 0.9
   lamb: float = 0.003
   lambda_inp: Optional[float] = None
@@ -134,7 +134,9 @@ class Config:
         checks.choice(self, field, choices)
     if self.restarts is not None:
       checks.positive(self, 'restarts')
-    checks.positive(self, 'print_freq', 'lr_decay_every', 'learning_rate')
+    checks.positive(self, 'print_freq', 'lr_decay_every')
+    if self.learning_rate is not None:
+      checks.positive(self, 'learning_rate')
     if self.nsize is not None:
       checks.positive(self, 'nsize')
     weights = [t.weight for t in TERMS if t.weight and getattr(self, t.weight) is not None]

@@ -21,21 +21,21 @@ GENERATOR, DISCRIMINATOR, CLASSIFIER, ENCODER = ('generator', 'discriminator', '
                                                  'encoder')
 # Engine settings whose default depends on the method (Config leaves them None): every
 # search method states each of them.
-PER_METHOD = ('restarts', 'budget', 'fill', 'nsize', 'early_stop_patience', 'start',
-              'lambda_inp', 'lambda_sem', 'lambda_cat')
+PER_METHOD = ('restarts', 'budget', 'learning_rate', 'fill', 'nsize',
+              'early_stop_patience', 'start', 'lambda_inp', 'lambda_sem', 'lambda_cat')
 # The 2018 project's budget: optimization steps per image (restarts x iterations), which
 # the methods that search from a random start keep (iters = budget // restarts when unset).
 ITER_BUDGET = 1500
 # Yeh et al. as published: context + prior, a 7x7 window, one run from a random code.
-_YEH = {'restarts': 1, 'budget': ITER_BUDGET, 'fill': 'best', 'nsize': 7,
-        'early_stop_patience': 0, 'start': 'random', 'lambda_inp': 0.0, 'lambda_sem': 0.0,
-        'lambda_cat': 0.0}
+_YEH = {'restarts': 1, 'budget': ITER_BUDGET, 'learning_rate': 0.01, 'fill': 'best',
+        'nsize': 7, 'early_stop_patience': 0, 'start': 'random', 'lambda_inp': 0.0,
+        'lambda_sem': 0.0, 'lambda_cat': 0.0}
 # The search from a random start that was the default before the encoder: the mean of 8
 # restarts of 187 iterations, a 15x15 window, the discriminator on the composite too, early
 # stopping after 100 iterations without a 0.1% gain (docs/results.md).
-_RANDOM_START = {'restarts': 8, 'budget': ITER_BUDGET, 'fill': 'mean', 'nsize': 15,
-                 'early_stop_patience': 100, 'start': 'random', 'lambda_inp': 3.0,
-                 'lambda_sem': 0.0, 'lambda_cat': 0.0}
+_RANDOM_START = {'restarts': 8, 'budget': ITER_BUDGET, 'learning_rate': 0.01, 'fill': 'mean',
+                 'nsize': 15, 'early_stop_patience': 100, 'start': 'random',
+                 'lambda_inp': 3.0, 'lambda_sem': 0.0, 'lambda_cat': 0.0}
 # The default: the same loss from the encoder's code, restarts perturbed around it
 # (tuned on the tune half: docs/results.md).
 _LEARNED_START = {**_RANDOM_START, 'start': 'learned', 'restarts': 8, 'budget': 128,
