@@ -197,13 +197,8 @@ def _run_dir(cfg: Config) -> str:
 
 
 def latest_run(save_dir: Optional[str] = None) -> Optional[str]:
-  """The newest run folder under save_dir that holds a training checkpoint, or None."""
-  root = save_dir or DEFAULT_SAVE_DIR
-  if not os.path.isdir(root):
-    return None
-  runs = sorted(d for d in os.listdir(root)
-                if tf.train.latest_checkpoint(os.path.join(root, d, 'ckpt')))
-  return os.path.join(root, runs[-1]) if runs else None
+  """The newest run under save_dir (default DEFAULT_SAVE_DIR) with a checkpoint, or None."""
+  return ckpt.latest_run(save_dir or DEFAULT_SAVE_DIR)
 
 
 def train(cfg: Config, strategy: Optional[tf.distribute.Strategy] = None) -> str:

@@ -281,3 +281,19 @@ def export_checked(folder: str, models: Mapping[str, keras.Model], config: Mappi
   if worst > FP16_RTOL:
     export_weights(folder, models, config, fp16=False)
   return {'dtype': 'float16' if worst <= FP16_RTOL else 'float32', 'max_rel_diff': worst}
+
+
+def latest_run(root: str) -> Optional[str]:
+  """The newest run folder under root (run folders are named by their start time) that
+  holds a training checkpoint, or None."""
+  if not os.path.isdir(root):
+    return None
+  runs = sorted(d for d in os.listdir(root)
+                if tf.train.latest_checkpoint(os.path.join(root, d, 'ckpt')))
+  return os.path.join(root, runs[-1]) if runs else None
+
+
+def eta(seconds: float) -> str:
+  """A duration for a progress line: 1h05m, or 4m09s under an hour."""
+  s = int(max(0, seconds))
+  return f'{s // 3600}h{s % 3600 // 60:02d}m' if s >= 3600 else f'{s // 60}m{s % 60:02d}s'

@@ -139,19 +139,9 @@ def read_curve(path: str):
     return list(csv.DictReader(f))
 
 
-def _eta(seconds: float) -> str:
-  s = int(seconds)
-  return f'{s // 3600}h{s % 3600 // 60:02d}m' if s >= 3600 else f'{s // 60}m{s % 60:02d}s'
-
-
 def latest_run(save_dir: Optional[str] = None) -> Optional[str]:
-  """The newest run folder under save_dir that holds a training checkpoint, or None."""
-  root = save_dir or DEFAULT_SAVE_DIR
-  if not os.path.isdir(root):
-    return None
-  runs = sorted(d for d in os.listdir(root)
-                if tf.train.latest_checkpoint(os.path.join(root, d, 'ckpt')))
-  return os.path.join(root, runs[-1]) if runs else None
+  """The newest run under save_dir (default DEFAULT_SAVE_DIR) with a checkpoint, or None."""
+  return ckpt.latest_run(save_dir or DEFAULT_SAVE_DIR)
 
 
 def train(cfg: Config, log=functools.partial(print, flush=True),
@@ -213,7 +203,7 @@ def train(cfg: Config, log=functools.partial(print, flush=True),
       dt = (time.time() - t0) / (step - printed)
       loss, rec, zl = sums / (step - printed)
       log(f'step {step}/{cfg.iters} loss={loss:.4f} image_l1={rec:.4f} z_l1={zl:.4f} '
-          f'sec_per_step={dt:.3f} eta={_eta((cfg.iters - step) * dt)}')
+          f'sec_per_step={dt:.3f} eta={ckpt.eta((cfg.iters - step) * dt)}')
       tb.scalars(writer, step, {'encoder/loss': loss, 'encoder/image_l1': rec,
                                 'encoder/z_l1': zl, 'encoder/sec_per_step': dt})
       _append_curve(os.path.join(run_dir, CURVE), {

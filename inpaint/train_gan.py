@@ -248,11 +248,6 @@ class GAN:
     return tf.cast(self.sampler(z, training=training), tf.float32)
 
 
-def _eta(sec: float) -> str:
-  sec = int(max(0, sec))
-  return f'{sec // 3600}h{sec % 3600 // 60:02d}m' if sec >= 3600 else f'{sec // 60}m{sec % 60:02d}s'
-
-
 def train(cfg: Config, strategy: Optional[tf.distribute.Strategy] = None) -> str:
   """Trains the DCGAN, resuming exactly when cfg.load_model names a run.
 
@@ -322,7 +317,7 @@ def train(cfg: Config, strategy: Optional[tf.distribute.Strategy] = None) -> str
       dt = (time.time() - t0) / (step - printed)
       d, g = float(d_loss), float(g_loss)
       say(f'step {step}/{cfg.iters} d_loss={d:.4f} g_loss={g:.4f} '
-          f'sec_per_step={dt:.3f} eta={_eta((cfg.iters - step) * dt)}')
+          f'sec_per_step={dt:.3f} eta={ckpt.eta((cfg.iters - step) * dt)}')
       tb.scalars(writer, step, {'loss/d_loss': d, 'loss/g_loss': g, 'sec_per_step': dt})
       t0, printed = time.time(), step
     if chief and (step % cfg.sample_freq == 0 or last):

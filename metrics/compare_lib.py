@@ -96,12 +96,17 @@ def runs_markdown(runs: List[dict]) -> str:
        for r in sorted(runs, key=lambda r: (r['mask_type'], r['label']))))
 
 
+# The rows every row is paired against, image by image: Yeh et al. as published
+# (paired.md) and the random-start search the learned start replaced (paired_random_start.md).
+PAIRED_WITH = {'': 'yeh', '_random_start': 'random_start'}
+
+
 def _write_paired_and_runs(groups, runs, out: str, suffix: str) -> None:
-  """paired<suffix>.md (each row against yeh as published, image by image) and
+  """paired<name><suffix>.md (each row against a PAIRED_WITH row, image by image) and
   runs<suffix>.md (runs_markdown)."""
-  rows = tables.paired(groups, 'yeh')
-  with open(os.path.join(out, f'paired{suffix}.md'), 'w') as f:
-    f.write(tables.paired_markdown(rows))
+  for name, base in PAIRED_WITH.items():
+    with open(os.path.join(out, f'paired{name}{suffix}.md'), 'w') as f:
+      f.write(tables.paired_markdown(tables.paired(groups, base)))
   with open(os.path.join(out, f'runs{suffix}.md'), 'w') as f:
     f.write(runs_markdown(runs))
 
