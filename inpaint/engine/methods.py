@@ -36,10 +36,11 @@ _YEH = {'restarts': 1, 'budget': ITER_BUDGET, 'learning_rate': 0.01, 'fill': 'be
 _RANDOM_START = {'restarts': 8, 'budget': ITER_BUDGET, 'learning_rate': 0.01, 'fill': 'mean',
                  'nsize': 15, 'early_stop_patience': 100, 'start': 'random',
                  'lambda_inp': 3.0, 'lambda_sem': 0.0, 'lambda_cat': 0.0}
-# The default: the same loss from the encoder's code, restarts perturbed around it
-# (tuned on the tune half: docs/results.md).
+# The default: the same loss from the encoder's code, 8 restarts (the first at the code,
+# the others perturbed by N(0, 0.3^2)) of 16 iterations at a tenth of the learning rate,
+# averaged: chosen on the tune half (docs/results.md, metrics/sweep_learned.sh).
 _LEARNED_START = {**_RANDOM_START, 'start': 'learned', 'restarts': 8, 'budget': 128,
-                  'early_stop_patience': 0}
+                  'learning_rate': 0.001, 'early_stop_patience': 0}
 
 
 class Term(NamedTuple):
@@ -105,8 +106,8 @@ class Method:
 
 
 METHODS: Dict[str, Method] = {m.name: m for m in (
-    Method('search', 'the latent search from the encoder\'s code: 8 restarts perturbed around '
-           'it, 16 iterations each, averaged (context, prior and inpainting terms)', 'search',
+    Method('search', 'the latent search from the encoder\'s code: 8 restarts around it, 16 '
+           'iterations each, averaged (context, prior and inpainting terms)', 'search',
            (GENERATOR, ENCODER), defaults=_LEARNED_START),
     Method('one_pass', 'the encoder\'s code through the generator, G(E(y, M)): no search',
            'one_pass', (GENERATOR, ENCODER)),
