@@ -153,7 +153,7 @@ def build(filler: Filler):
 
     worker = threading.Thread(target=work, daemon=True)
     worker.start()
-    for first in iter(shown.get, None):
+    while (first := shown.get()) is not None:  # Not iter(get, None): arrays compare by value.
       yield first, None, None, 'preview (the encoder\'s one-pass fill); searching...'
     worker.join()
     if isinstance(got.get('error'), InputError):
