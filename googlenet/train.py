@@ -15,38 +15,39 @@ from inpaint import data
 from inpaint import distribute
 
 FLAGS = flags.FLAGS
+_D = train_lib.Config()  # Every default comes from the trainer's config.
 cli.define_strategy_flags()
 flags.DEFINE_bool('train', False, 'Train a model.')
 flags.DEFINE_bool('eval', False, 'Evaluate: prints "top1=<float> top5=<float> n=<int>".')
 flags.DEFINE_bool('predict', False, 'Predict the classes of --images.')
 flags.DEFINE_string('load', None, 'Run or export folder to resume / evaluate '
                     '(default for --eval/--predict: the shipped checkpoints/googlenet).')
-flags.DEFINE_float('lr', 1e-3, 'Initial (peak) learning rate of Adam.')
-flags.DEFINE_integer('bsize', 64, 'Batch size (the original: 128).')
-flags.DEFINE_float('keep_prob', 0.7, 'Dropout keep probability (the original: 0.4).')
-flags.DEFINE_integer('maxepoch', 80, 'Number of training epochs (the original: 100).')
-flags.DEFINE_string('data_dir', None, 'Stanford Cars folder (default $CARS_DATA_DIR, '
+flags.DEFINE_float('lr', _D.lr, 'Initial (peak) learning rate of Adam.')
+flags.DEFINE_integer('bsize', _D.bsize, 'Batch size (the original: 128).')
+flags.DEFINE_float('keep_prob', _D.keep_prob, 'Dropout keep probability (the original: 0.4).')
+flags.DEFINE_integer('maxepoch', _D.maxepoch, 'Number of training epochs (the original: 100).')
+flags.DEFINE_string('data_dir', _D.data_dir, 'Stanford Cars folder (default $CARS_DATA_DIR, '
                     'then ./data/stanford_cars).')
 flags.DEFINE_string('split', None, 'train | val | all (default: train for --train, '
                     'val for --eval).')
-flags.DEFINE_integer('n_class', 196, 'Number of classes.')
-flags.DEFINE_integer('img_size', 64, 'Input side in pixels.')
-flags.DEFINE_float('width', 1.0, 'Channel width multiplier (1.0 = GoogLeNet).')
-flags.DEFINE_string('save_dir', None, 'Where new runs go (default ./googlenet_runs).')
+flags.DEFINE_integer('n_class', _D.n_class, 'Number of classes.')
+flags.DEFINE_integer('img_size', _D.img_size, 'Input side in pixels.')
+flags.DEFINE_float('width', _D.width, 'Channel width multiplier (1.0 = GoogLeNet).')
+flags.DEFINE_string('save_dir', _D.save_dir, 'Where new runs go (default ./googlenet_runs).')
 flags.DEFINE_list('images', [], 'Image files for --predict.')
-flags.DEFINE_integer('limit', None, 'Use at most this many images (smoke runs).')
-flags.DEFINE_float('label_smoothing', 0.1, 'Label smoothing of the cross-entropy (the '
+flags.DEFINE_integer('limit', _D.limit, 'Use at most this many images (smoke runs).')
+flags.DEFINE_float('label_smoothing', _D.label_smoothing, 'Label smoothing of the cross-entropy (the '
                    'original: 0).')
-flags.DEFINE_string('lr_schedule', 'cosine', 'step: /10 at epochs 30 and 50 (scaled below 60 '
+flags.DEFINE_string('lr_schedule', _D.lr_schedule, 'step: /10 at epochs 30 and 50 (scaled below 60 '
                     'epochs), as the original; cosine: linear warm-up, then cosine decay to 0 '
                     'at maxepoch.')
-flags.DEFINE_integer('warmup_epochs', 2, 'Warm-up epochs of the cosine schedule.')
-flags.DEFINE_string('mix', 'cutmix', 'Batch mixing: none (the original) | mixup | cutmix.')
-flags.DEFINE_float('mix_alpha', 1.0, 'Beta(alpha, alpha) of the mixing ratio.')
-flags.DEFINE_float('mix_prob', 0.5, 'Share of batches that are mixed.')
+flags.DEFINE_integer('warmup_epochs', _D.warmup_epochs, 'Warm-up epochs of the cosine schedule.')
+flags.DEFINE_string('mix', _D.mix, 'Batch mixing: none (the original) | mixup | cutmix.')
+flags.DEFINE_float('mix_alpha', _D.mix_alpha, 'Beta(alpha, alpha) of the mixing ratio.')
+flags.DEFINE_float('mix_prob', _D.mix_prob, 'Share of batches that are mixed.')
 flags.DEFINE_string('export_dir', None, 'Write the inference weights of --load (fp16 when '
                     'lossless, no aux heads, no optimizer) here, e.g. checkpoints/googlenet.')
-flags.DEFINE_float('weight_decay', 5e-4, 'L2 weight decay (wd * sum(w^2) / 2 on kernels).')
+flags.DEFINE_float('weight_decay', _D.weight_decay, 'L2 weight decay (wd * sum(w^2) / 2 on kernels).')
 
 
 def config_from_flags() -> train_lib.Config:

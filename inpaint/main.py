@@ -49,7 +49,7 @@ flags.DEFINE_string('d_features', _D.d_features, 'Projected D (Sauer et al. 2021
 flags.DEFINE_string('d_features_from', _D.d_features_from, 'GoogLeNet export whose weights the projected D\'s '
                     'features take (default: the shipped classifier).')
 flags.DEFINE_float('d_features_width', _D.d_features_width, 'Width of that GoogLeNet (the shipped one: 1.0).')
-flags.DEFINE_string('compute_dtype', _D.compute_dtype, 'float32 | mixed_bfloat16 (bf16 compute, '
+flags.DEFINE_string('compute_dtype', _D.compute_dtype, 'float32 | bfloat16 (bf16 compute, '
                     'float32 variables).')
 flags.DEFINE_bool('jit_compile', _D.jit_compile, 'Compile the train step with XLA.')
 flags.DEFINE_string('init_from', _D.init_from, 'Start a new run from the G and D weights of this '

@@ -58,7 +58,7 @@ class Config:
   d_features: str = ''
   d_features_from: Optional[str] = None
   d_features_width: float = 1.0  # That classifier's width (the shipped one's: 1.0).
-  compute_dtype: str = 'float32'  # or 'mixed_bfloat16' (variables stay float32).
+  compute_dtype: str = 'float32'  # or 'bfloat16': bf16 compute, float32 variables.
   jit_compile: bool = False  # XLA for the train step.
   init_from: Optional[str] = None  # Export or run whose G and D start a new run.
   # Stop with a checkpoint after this many minutes of this invocation (0 = no limit), so that
@@ -100,8 +100,8 @@ class Config:
 def arch_config(cfg) -> dict:
   # A config from before d_norm lacks the key; ckpt.check_config then skips it.
   return {'arch': 'dcgan', 'width': cfg.width, 'img_size': cfg.img_size, 'z_dim': cfg.z_dim,
-          'd_norm': getattr(cfg, 'd_norm', 'batch'), 'd_features': getattr(cfg, 'd_features', ''),
-          'd_features_width': getattr(cfg, 'd_features_width', 1.0)}
+          'd_norm': cfg.d_norm, 'd_features': cfg.d_features,
+          'd_features_width': cfg.d_features_width}
 
 
 def build_generator(cfg) -> keras.Model:
@@ -111,9 +111,9 @@ def build_generator(cfg) -> keras.Model:
 
 def build_discriminator(cfg) -> keras.Model:
   """The D of a Config (or of a saved config read by _run_config)."""
-  return dcgan.build_discriminator(cfg.img_size, cfg.width, norm=getattr(cfg, 'd_norm', 'batch'),
-                                   features=getattr(cfg, 'd_features', ''),
-                                   features_width=getattr(cfg, 'd_features_width', 1.0))
+  return dcgan.build_discriminator(cfg.img_size, cfg.width, norm=cfg.d_norm,
+                                   features=cfg.d_features,
+                                   features_width=cfg.d_features_width)
 
 
 def model_dir(cfg: Config) -> str:
@@ -126,13 +126,13 @@ def resolve_run(cfg: Config, name: Optional[str]) -> str:
   return ckpt.resolve_gan(name, cfg.dataset, cfg.output_root)
 
 
-COMPUTE_DTYPES = ('float32', 'mixed_bfloat16')
+COMPUTE_DTYPES = ('float32', 'bfloat16')
 
 
 def _build_models(cfg):
   """G and D under cfg.compute_dtype (mixed: bf16 compute, float32 variables)."""
   prev = keras.config.dtype_policy()
-  keras.config.set_dtype_policy(getattr(cfg, 'compute_dtype', 'float32'))
+  keras.config.set_dtype_policy('mixed_bfloat16' if cfg.compute_dtype == 'bfloat16' else 'float32')
   try:
     return build_generator(cfg), build_discriminator(cfg)
   finally:
@@ -150,14 +150,14 @@ class GAN:
   def __init__(self, cfg, strategy: Optional[tf.distribute.Strategy] = None):
     self.cfg = cfg
     self.strategy = strategy or tf.distribute.get_strategy()
-    if bool(getattr(cfg, 'jit_compile', False)) and distribute.replicas(self.strategy) > 1:
+    if bool(cfg.jit_compile) and distribute.replicas(self.strategy) > 1:
       raise ValueError('jit_compile runs on one device; use --strategy=default with it')
-    if getattr(cfg, 'd_norm', 'batch') == 'spectral' and distribute.replicas(self.strategy) > 1:
+    if cfg.d_norm == 'spectral' and distribute.replicas(self.strategy) > 1:
       # keras.layers.SpectralNormalization assigns its kernel inside the replica's call.
       raise ValueError('--d_norm=spectral runs on one device; use --strategy=default with it')
-    lr, beta1 = getattr(cfg, 'learning_rate', 2e-4), getattr(cfg, 'beta1', 0.5)
-    d_lr = getattr(cfg, 'd_learning_rate', None) or lr
-    self.ema_decay = float(getattr(cfg, 'ema_decay', 0.0))
+    lr, beta1 = cfg.learning_rate, cfg.beta1
+    d_lr = cfg.d_learning_rate or lr
+    self.ema_decay = float(cfg.ema_decay)
     self.generator_ema = None
     with self.strategy.scope():  # Models and optimizer slots become mirrored variables.
       self.generator, self.discriminator = _build_models(cfg)
@@ -173,10 +173,10 @@ class GAN:
         for e, w in zip(self.generator_ema.weights, self.generator.weights):
           e.assign(w)
     # Outside the strategy: every draw is made once, on the global batch.
-    self.rng = tf.random.Generator.from_seed(getattr(cfg, 'seed', 0))
-    self.policy = diffaug.parse_policy(getattr(cfg, 'diffaug', ''))
+    self.rng = tf.random.Generator.from_seed(cfg.seed)
+    self.policy = diffaug.parse_policy(cfg.diffaug)
     self.train_step = tf.function(self._train_step,
-                                  jit_compile=bool(getattr(cfg, 'jit_compile', False)))
+                                  jit_compile=bool(cfg.jit_compile))
 
   def checkpoint_objects(self) -> dict:
     objs = {'generator': self.generator, 'discriminator': self.discriminator,

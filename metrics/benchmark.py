@@ -45,7 +45,7 @@ flags.DEFINE_bool('training', _D.training, 'Also time DCGAN and GoogLeNet traini
 flags.DEFINE_list('train_widths', [str(w) for w in _D.train_widths], 'DCGAN widths whose train '
                   'step is timed.')
 flags.DEFINE_list('train_variants', list(_D.train_variants), 'DCGAN train-step variants: fp32, '
-                  'xla (jit_compile), bf16 (mixed_bfloat16).')
+                  'xla (jit_compile), bf16 (bfloat16).')
 flags.DEFINE_integer('train_steps', _D.train_steps, 'Timed DCGAN steps per variant (after 2 '
                      'warm-up steps).')
 flags.DEFINE_string('json', 'results/benchmark.json', 'Where the JSON goes.')

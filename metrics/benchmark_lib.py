@@ -208,7 +208,7 @@ def time_blend(reps: int = 20) -> dict:
 
 
 TRAIN_VARIANTS = {'fp32': {}, 'xla': {'jit_compile': True},
-                  'bf16': {'compute_dtype': 'mixed_bfloat16'}}
+                  'bf16': {'compute_dtype': 'bfloat16'}}
 
 
 def time_gan_step(width: float, variant: str, steps: int, diffaug: str = '') -> float:

@@ -80,7 +80,7 @@ def test_ema_generator_follows_and_is_what_export_ships(cropped_dir, tmp_path):
 
 
 def test_bf16_training_keeps_float32_variables():
-  gan = train_gan.GAN(tiny_gan_config(compute_dtype='mixed_bfloat16'))
+  gan = train_gan.GAN(tiny_gan_config(compute_dtype='bfloat16'))
   assert all(v.dtype == tf.float32 for v in gan.generator.weights)
   real = np.random.default_rng(0).uniform(-1, 1, (4, 64, 64, 3)).astype(np.float32)
   d, g = gan.train_step(real)
