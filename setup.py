@@ -20,6 +20,10 @@ setup(
         'absl-py',
         'tensorflow-datasets',
         'scipy',
+        # Photos at full resolution: PatchMatch's search and voting are loops over pixels,
+        # which Numba compiles (inpaint/patchmatch.py); numpy would need a temporary array
+        # per candidate patch.
+        'numba',
     ],
     extras_require={
         # The inpainting page (python -m inpaint.app): Gradio gives the brush, layers,
@@ -27,6 +31,9 @@ setup(
         'app': ['gradio>=5,<7'],
         # The tests include the page, driven in Debian's chromium by Playwright (its Python
         # package only; no browser download).
-        'test': ['pytest', 'gradio>=5,<7', 'playwright'],
+        # The full-resolution benchmark's Telea row (python -m metrics.hires): OpenCV's
+        # cv2.inpaint, the fast classical fill many users reach for.
+        'metrics': ['opencv-python-headless'],
+        'test': ['pytest', 'gradio>=5,<7', 'playwright', 'opencv-python-headless'],
     },
 )

@@ -32,7 +32,8 @@ def run():
                           classifier_dir=FLAGS.classifier_dir, encoder_dir=FLAGS.encoder_dir)
     page = webapp.build(webapp.Filler(rc))
     print(f'serving on http://{FLAGS.host}:{FLAGS.port}', flush=True)
-    page.launch(server_name=FLAGS.host, server_port=FLAGS.port, show_error=False, quiet=True)
+    page.launch(server_name=FLAGS.host, server_port=FLAGS.port, show_error=False, quiet=True,
+                head=webapp.HEAD, max_file_size=webapp.MAX_UPLOAD)
   finally:
     shutil.rmtree(temp, ignore_errors=True)
 

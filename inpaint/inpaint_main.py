@@ -85,6 +85,9 @@ flags.DEFINE_string('classifier_dir', _R.classifier_dir, 'GoogLeNet run or expor
 flags.DEFINE_string('image', _R.image, 'Own photo (file or folder) to inpaint; needs --mask.')
 flags.DEFINE_string('mask', _R.mask, 'Mask PNG for --image (white = fill, black = keep), or a '
                     'folder of masks named as the photos (<stem>.png or <stem>_mask.png).')
+flags.DEFINE_bool('detail', _R.detail, 'Own photos: complete the hole at the photo\'s own '
+                  'resolution from its own patches, guided by the 64x64 fill (--nodetail: '
+                  'paste back the upsampled 64x64 fill).')
 flags.DEFINE_bool('overwrite', False, 'Redo photos whose output already exists (else skipped).')
 flags.DEFINE_string('reconstruct', _R.reconstruct, 'Run the layer-reconstruction experiment '
                     'instead of inpainting: comma-separated GoogLeNet layers (or softmax), one '

@@ -1,5 +1,5 @@
 """The own-photos job: photos of any size with a mask each, inpainted at the models'
-resolution, with only the hole pasted back at full resolution.
+resolution, then only the hole completed at the photo's own resolution (inpaint.fullres).
 
 Layer: a job (like inpaint.run's dataset job), on top of the engine; it reuses
 run.Models and run.inpaint_batch for the batch itself and inpaint.outputs to write.
@@ -15,6 +15,7 @@ from PIL import Image
 
 from inpaint import blend
 from inpaint import data
+from inpaint import fullres
 from inpaint import images as imgs
 from inpaint import outputs
 from inpaint import run as runlib
@@ -42,42 +43,28 @@ def _read_photo(path: str) -> Optional[np.ndarray]:
     return None
 
 
-def _resize(a: np.ndarray, size, resample) -> np.ndarray:
-  """float array [H, W] or [H, W, C] -> resized float32 (PIL 'F' mode per channel)."""
-  if a.ndim == 2:
-    return np.asarray(Image.fromarray(a.astype(np.float32), 'F').resize(size, resample))
-  return np.stack([_resize(a[..., c], size, resample) for c in range(a.shape[-1])], -1)
+# How a method's fill becomes the photo's (engine.methods.Method.full_res): each takes
+# (photo uint8 [H, W, 3], the 64x64 fill [s, s, 3] in [-1, 1], mask [H, W], progress).
+FULL_RES = {
+    'guided': lambda photo, small, mask, progress: fullres.fill_photo(
+        photo, mask, small, progress=progress),
+    'exemplar': lambda photo, small, mask, progress: fullres.fill_photo(
+        photo, mask, None, progress=progress),
+    'biharmonic': lambda photo, small, mask, progress: fullres.biharmonic_photo(photo, mask),
+}
 
 
-def paste_back(photo: np.ndarray, small: np.ndarray, mask: np.ndarray) -> np.ndarray:
-  """Blends a small result into a photo of any size; pixels outside the hole are the
-  photo's own, bit for bit.
+def full_size(rc: runlib.RunConfig, photo: np.ndarray, small: np.ndarray, mask: np.ndarray,
+              progress=None) -> np.ndarray:
+  """One photo's result at its own size: its hole completed at full resolution by the
+  method's full-resolution fill (rc.detail), or the small fill pasted back.
 
-  Only the hole's box is worked on: the small result is upsampled (bicubic) for that
-  box alone, then Poisson-blended there (blend.blend_crop: bounded time and memory).
-
-  Args:
-    photo: uint8 [H, W, 3]; small: [s, s, 3] in [-1, 1] (the whole photo, small);
-    mask: [H, W], 1 = known.
-
-  Returns:
-    uint8 [H, W, 3].
+  Args: photo uint8 [H, W, 3]; small [s, s, 3] in [-1, 1]; mask [H, W], 1 = known;
+    progress: optional fn(fraction done). Returns uint8 [H, W, 3].
   """
-  box = blend.hole_box(mask)
-  if box is None:
-    return photo
-  y0, y1, x0, x1 = box
-  h, w = mask.shape
-  s = small.shape[0]
-  src = (small + 1.0) * 127.5
-  fill = np.stack([np.asarray(Image.fromarray(src[..., c].astype(np.float32), 'F').resize(
-      (x1 - x0, y1 - y0), Image.BICUBIC, box=(x0 * s / w, y0 * s / h, x1 * s / w, y1 * s / h)))
-      for c in range(3)], -1)
-  hole = mask[y0:y1, x0:x1] < 0.5
-  crop = blend.blend_crop(photo[y0:y1, x0:x1], fill, hole)
-  out = photo.copy()
-  out[y0:y1, x0:x1][hole] = np.clip(np.round(crop[hole]), 0, 255).astype(np.uint8)
-  return out
+  if not rc.detail:
+    return fullres.paste_back(photo, small, mask)
+  return FULL_RES[methods.get(rc.engine.method).full_res](photo, small, mask, progress)
 
 
 def photo_mask(mask_path: str, width: int, height: int, log=print) -> np.ndarray:
@@ -126,7 +113,7 @@ def pair_photos(image: str, mask: str, log=print) -> List[tuple]:
 
 def _small_inputs(photo: np.ndarray, mask_full: np.ndarray, s: int):
   """The photo at s x s in [-1, 1] and its mask (a small pixel is a hole if any part is)."""
-  hole_small = _resize(1.0 - mask_full, (s, s), Image.BOX) > 1e-6
+  hole_small = fullres.resize(1.0 - mask_full, (s, s), Image.BOX) > 1e-6
   y = data.to_float(np.asarray(Image.fromarray(photo).resize((s, s), Image.BICUBIC))).numpy()
   return y, (~hole_small).astype(np.float32)
 
@@ -143,19 +130,23 @@ def _photo_z0(rc: runlib.RunConfig, models: Optional[runlib.Models], n: int) -> 
 
 
 def fill_photos(rc: runlib.RunConfig, models: Optional[runlib.Models], batch: List[tuple],
-                log=print, on_chunk=None, candidates: bool = False) -> dict:
-  """Inpaints photos in memory: each at img_size, only its hole pasted back.
+                log=print, on_chunk=None, candidates: int = 0,
+                on_full_res=None) -> dict:
+  """Inpaints photos in memory: each at img_size, then its hole at its own size
+  (full_size).
 
   Args:
     batch: [(photo uint8 [H, W, 3], mask [H, W] with 1 = known)], true colour.
     on_chunk: optional fn(current engine result), every print_freq iterations.
-    candidates: also paste back every restart's own fill.
+    on_full_res: optional fn(photo index, fraction of its full-resolution fill done).
+    candidates: if > 0, also every restart's own fill pasted into the photo shrunk to
+      at most this many pixels on its long side (a quick look at the alternatives).
 
   Returns:
     {'out' (run.inpaint_batch's dict, at img_size), 'y' [N, s, s, 3], 'm' [N, s, s],
-    'full' [uint8 [H, W, 3]] per photo, 'spread' [float [H, W] in [0, 1] inside the hole]
-    per photo or None (one restart), 'candidates' [[uint8 [H, W, 3]] per restart] per
-    photo (when asked and there are several restarts, else [])}.
+    'full' [uint8 [H, W, 3]] per photo (full_size), 'spread' [float [H, W] in [0, 1]
+    inside the hole] per photo or None (one restart), 'candidates' [[uint8 [H, W, 3]] per
+    restart] per photo (when asked and there are several restarts, else [])}.
   """
   s = rc.img_size
   small = [_small_inputs(photo, mask, s) for photo, mask in batch]
@@ -165,25 +156,27 @@ def fill_photos(rc: runlib.RunConfig, models: Optional[runlib.Models], batch: Li
   spread = runlib.spread_of(rc, out)
   full, spreads, cands = [], [], []
   for i, (photo, mask) in enumerate(batch):
-    full.append(paste_back(photo, out['result'][i], mask))
+    full.append(full_size(rc, photo, out['result'][i], mask, None if on_full_res is None
+                          else lambda f, i=i: on_full_res(i, f)))
     if spread is None:
       spreads.append(None)
     else:  # At the photo's size, inside its hole.
       h, w = mask.shape
-      spreads.append(_resize(spread[i], (w, h), Image.BILINEAR) * (1.0 - mask))
+      spreads.append(fullres.resize(spread[i], (h, w)) * (1.0 - mask))
     per = []
     if candidates and spread is not None:
+      thumb, thumb_mask = fullres.thumbnail(photo, mask, candidates)
       for g in out['g_restarts'][:, i]:
-        per.append(paste_back(photo, runlib.blend_batch(y[i:i + 1], g[None], m[i:i + 1],
-                                                        rc.is_blend)[0], mask))
+        small_fill = runlib.blend_batch(y[i:i + 1], g[None], m[i:i + 1], rc.is_blend)[0]
+        per.append(fullres.paste_back(thumb, small_fill, thumb_mask))
     cands.append(per)
   return {'out': out, 'y': y, 'm': m, 'full': full, 'spread': spreads, 'candidates': cands}
 
 
 def inpaint_photos(rc: runlib.RunConfig, log=print, overwrite: bool = False,
                    strategy=None) -> List[str]:
-  """Own photos of any size, in batches of rc.sample_batch: inpaint at img_size, paste
-  only the hole back at full resolution.
+  """Own photos of any size, in batches of rc.sample_batch: inpaint at img_size, then
+  only the hole at full resolution (full_size).
 
   Photos whose output exists are skipped unless `overwrite` (a re-run finishes an
   interrupted job); outputs are written whole or not at all. Only one batch of

@@ -35,6 +35,9 @@ class RunConfig:
   num_try: int = 1
   sample_batch: int = 16
   is_blend: bool = True
+  # Photos (--image, the page): complete the hole at the photo's own resolution
+  # (inpaint.fullres); False pastes back the upsampled 64x64 fill.
+  detail: bool = True
   load_model: Optional[str] = None
   encoder_dir: Optional[str] = None  # The encoder (default: the shipped checkpoints/encoder).
   classifier: str = 'googlenet'

@@ -2,8 +2,9 @@
 
 Built on Gradio (its image editor gives the brush, layers, undo and clear; its queue runs
 one job at a time and tells a second user where they wait). The fill itself is the own-
-photos job's (photos.fill_photos: EXIF orientation, paste-back, Poisson blend), so the
-page and `--image=... --mask=...` give the same result.
+photos job's (photos.fill_photos: the 64x64 fill, then the hole at the photo's own
+resolution, Poisson-blended), so the page and `--image=... --mask=...` give the same
+result.
 
 Layer: a job over jobs (it drives inpaint.photos), below the entry point inpaint.app.
 """
@@ -16,18 +17,63 @@ import time
 from typing import Optional
 
 import numpy as np
+from absl import logging
 from PIL import Image
 
 from inpaint import data
+from inpaint import fullres
 from inpaint import outputs
 from inpaint import photos
 from inpaint import run as runlib
 from inpaint.engine import methods
 
-# The largest photo the page takes, in pixels (a 16-megapixel phone photo fits); larger
-# ones are refused with this limit in the message, and PIL refuses to decode anything
-# beyond twice it (a decompression bomb) before it reaches memory.
-MAX_PIXELS = 16_000_000
+# The largest photo the page takes, in pixels (a 50-megapixel phone photo fits: the work
+# grows with the hole, not the photo); larger ones are refused with this limit in the
+# message, and PIL refuses to decode anything beyond twice it (a decompression bomb)
+# before it reaches memory.
+MAX_PIXELS = 50_000_000
+# The preview and each restart's fill are shown at most this many pixels across (the
+# result is full size).
+PREVIEW_SIDE = 1024
+CANDIDATE_SIDE = 512
+# Share of the progress bar the 64x64 fill takes; the full-resolution stage the rest.
+SEARCH_SHARE = 0.5
+# The largest upload the server accepts (a 50-megapixel PNG fits).
+MAX_UPLOAD = '200mb'
+# In the browser: a file that is not an image, or that the browser cannot decode, is
+# named in a message under the editor at once (the editor itself shows nothing and the
+# file never reaches the server).
+HEAD = """<script>
+(() => {
+  const say = (text) => {
+    const note = document.querySelector('#upload_note');
+    if (note) {
+      note.textContent = text;
+      note.style.color = '#b91c1c';
+      note.style.display = text ? 'block' : 'none';
+    }
+  };
+  const check = (file) => {
+    if (!file) return;
+    const hint = ': upload a JPEG, PNG or WebP photo.';
+    if (!file.type.startsWith('image/')) { say(`${file.name} is not an image${hint}`); return; }
+    say('');
+    createImageBitmap(file).then((b) => b.close()).catch(
+      () => say(`${file.name} could not be read as an image${hint}`));
+  };
+  document.addEventListener('change', (e) => {
+    const t = e.target;
+    if (t instanceof HTMLInputElement && t.type === 'file' && t.closest('#editor')) {
+      check(t.files && t.files[0]);
+    }
+  }, true);
+  document.addEventListener('drop', (e) => {
+    if (e.target instanceof Element && e.target.closest('#editor') && e.dataTransfer) {
+      check(e.dataTransfer.files[0]);
+    }
+  }, true);
+})();
+</script>"""
 EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'examples')
 
 
@@ -82,8 +128,9 @@ class Filler:
     self.models = runlib.Models(rc, rc.engine.networks())
     if warm_up:
       # One small fill with the default method now, so that the first user's Fill does
-      # not wait for its compiled loop to be traced.
-      photo = np.zeros((rc.img_size, rc.img_size, 3), np.uint8)
+      # not wait for its compiled loop to be traced (nor the full-resolution stage's code
+      # to be loaded: the photo is larger than the fill).
+      photo = np.zeros((3 * rc.img_size, 3 * rc.img_size, 3), np.uint8)
       mask = np.ones(photo.shape[:2], np.float32)
       mask[: rc.img_size // 4] = 0
       default = rc.engine.resolved()
@@ -91,12 +138,13 @@ class Filler:
 
   def fill(self, photo: np.ndarray, mask: np.ndarray, method: str, restarts: int,
            progress=None, preview=None) -> dict:
-    """One photo: {'result' uint8 [H, W, 3], 'spread' uint8 [H, W, 3] or None,
+    """One photo: {'result' uint8 [H, W, 3], 'spread' uint8 [h, w, 3] (at most
+    PREVIEW_SIDE across) or None,
     'candidates' [uint8 [H, W, 3]] (one per restart when several), 'seconds', 'iters'}.
 
     progress: optional fn(fraction done, text), called every print_freq iterations.
-    preview: optional fn(uint8 [H, W, 3]), called with the one-pass fill pasted into the
-      photo before a search from the encoder's code begins.
+    preview: optional fn(uint8 [h, w, 3]), called with the one-pass fill pasted into the
+      photo (at most PREVIEW_SIDE across) before a search from the encoder's code begins.
     """
     if method not in methods.METHODS:
       raise InputError(f'Unknown method {method!r}; choose one of '
@@ -111,17 +159,32 @@ class Filler:
 
     def on_chunk(cur):
       if preview is not None and cur['iters'] == 0:
-        preview(photos.paste_back(photo, cur['composite'][0], mask))
+        t_photo, t_mask = fullres.thumbnail(photo, mask, PREVIEW_SIDE)
+        preview(fullres.paste_back(t_photo, cur['composite'][0], t_mask))
       if progress is not None:
         done = cur['iters']
         eta = (time.time() - t0) / max(1, done) * (iters - done)
-        progress(done / iters, f'iteration {done} of {iters}, about {eta:.0f} s left')
+        progress(SEARCH_SHARE * done / iters, f'iteration {done} of {iters}, about {eta:.0f} s '
+                 'left')
+
+    stage = {}
+
+    def on_full_res(_, done):
+      if progress is not None:
+        t1 = stage.setdefault('t0', time.time())
+        eta = (time.time() - t1) / max(done, 1e-3) * (1.0 - done) if done else 0.0
+        progress(SEARCH_SHARE + (1.0 - SEARCH_SHARE) * done,
+                 f'full resolution: {100 * done:.0f}%' + (f', about {eta:.0f} s left' if done
+                                                           else ''))
 
     got = photos.fill_photos(rc, self.models, [(photo, mask)], log=lambda s: None,
-                             on_chunk=on_chunk, candidates=True)
+                             on_chunk=on_chunk, candidates=CANDIDATE_SIDE,
+                             on_full_res=on_full_res)
     spread = got['spread'][0]
-    return {'result': got['full'][0],
-            'spread': None if spread is None else data.to_uint8(outputs.spread_image(spread)),
+    if spread is not None:  # Shown at most PREVIEW_SIDE across: it is smooth at any size.
+      spread = data.to_uint8(outputs.spread_image(fullres.resize(
+          spread, fullres.thumbnail(photo, mask, PREVIEW_SIDE)[1].shape, Image.BOX)))
+    return {'result': got['full'][0], 'spread': spread,
             'candidates': got['candidates'][0], 'seconds': time.time() - t0,
             'iters': iters}
 
@@ -129,8 +192,14 @@ class Filler:
 def build(filler: Filler):
   """The page: a gradio.Blocks, queued one job at a time (not launched)."""
   import gradio as gr  # pylint: disable=import-outside-toplevel
-  Image.MAX_IMAGE_PIXELS = 2 * MAX_PIXELS  # PIL refuses bombs before decoding them.
+  # PIL warns above this and refuses twice this (a bomb) before decoding.
+  Image.MAX_IMAGE_PIXELS = MAX_PIXELS
   default = filler.rc.engine.resolved()
+
+  def refuse(message: str):
+    """A user's error: the message on the page, one line in the server's log."""
+    logging.warning('refused: %s', message)
+    return gr.Error(message, print_exception=False)
 
   def run(value, method, restarts, progress=gr.Progress()):
     """The Fill button: the one-pass preview first (a search from the encoder's code),
@@ -138,7 +207,7 @@ def build(filler: Filler):
     try:
       photo, mask = editor_inputs(value)
     except InputError as e:
-      raise gr.Error(str(e)) from None
+      raise refuse(str(e)) from None
     progress(0.0, desc='starting')
     shown, got = queue.Queue(), {}
 
@@ -157,7 +226,7 @@ def build(filler: Filler):
       yield first, None, None, 'preview (the encoder\'s one-pass fill); searching...'
     worker.join()
     if isinstance(got.get('error'), InputError):
-      raise gr.Error(str(got['error']))
+      raise refuse(str(got['error']))
     if 'error' in got:
       raise got['error']
     out = got['out']
@@ -177,6 +246,7 @@ def build(filler: Filler):
                                 transforms=(), layers=False, elem_id='editor',
                                 brush=gr.Brush(default_size=24, colors=['#ff00ff'],
                                                color_mode='fixed'))
+        gr.HTML('', elem_id='upload_note', padding=False)
         method = gr.Radio(list(methods.METHODS), value=default.method, label='Method',
                           info=' · '.join(f'{m.name}: {m.summary}'
                                           for m in methods.METHODS.values()))

@@ -109,6 +109,45 @@ def training_masks(rng: np.random.Generator, num: int, img_size: int = 64) -> np
                    for k, s, p in zip(kinds, seeds, missing)])
 
 
+# Holes in photos at their own size (the full-resolution benchmark): a box over a car
+# part, 30% of the height by 35% of the width, and a brush stroke 7% of the height thick
+# across the car.
+PHOTO_MASKS = ('box', 'stroke')
+PHOTO_BOX = (0.30, 0.35)
+PHOTO_STROKE = 0.07
+
+
+def photo_mask(kind: str, height: int, width: int, seed: int = 0) -> np.ndarray:
+  """A hole in a height x width photo, float32 [height, width], 1 = known.
+
+  'box': placed at a seeded position inside the photo's central 80%; 'stroke': one
+  polyline of 3-4 points from the left quarter to the right quarter, round ends.
+  """
+  if kind not in PHOTO_MASKS:
+    raise ValueError(f'photo mask {kind!r}: choose one of {", ".join(PHOTO_MASKS)}')
+  rng = np.random.default_rng(seed)
+  mask = np.ones((height, width), np.float32)
+  if kind == 'box':
+    bh, bw = int(round(PHOTO_BOX[0] * height)), int(round(PHOTO_BOX[1] * width))
+    y0 = int(rng.integers(int(0.1 * height), max(int(0.1 * height) + 1, int(0.9 * height) - bh)))
+    x0 = int(rng.integers(int(0.1 * width), max(int(0.1 * width) + 1, int(0.9 * width) - bw)))
+    mask[y0:y0 + bh, x0:x0 + bw] = 0
+    return mask
+  im = Image.new('L', (width, height), 0)
+  draw = ImageDraw.Draw(im)
+  n = int(rng.integers(3, 5))
+  xs = np.linspace(rng.uniform(0.05, 0.25), rng.uniform(0.75, 0.95), n) * width
+  ys = rng.uniform(0.25, 0.75, n) * height
+  pts = [(float(x), float(y)) for x, y in zip(xs, ys)]
+  thick = max(1, int(round(PHOTO_STROKE * height)))
+  draw.line(pts, fill=255, width=thick, joint='curve')
+  r = thick / 2
+  for x, y in (pts[0], pts[-1]):
+    draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
+  mask[np.asarray(im) > 0] = 0
+  return mask
+
+
 def mask_to_png(mask: np.ndarray, path: str) -> str:
   """Writes a mask as PNG: white = fill, black = keep."""
   os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)

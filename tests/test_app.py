@@ -1,5 +1,6 @@
 """The inpainting page: its fill function on the tiny models, and the page in a real browser."""
 
+import dataclasses
 import io
 import os
 import shutil
@@ -96,6 +97,30 @@ def test_the_page_fills_as_the_command_line_does(tiny_models, tmp_path):
   assert np.array_equal(bih['result'][~hole], photo[~hole])
 
 
+def test_the_page_fills_photos_at_their_own_resolution(tiny_models, monkeypatch):
+  """A photo larger than the fill: the hole is completed at full size (not the upsampled
+  fill), the progress bar counts that stage to the end, and the spread map and each
+  restart's fill are shown small."""
+  monkeypatch.setattr(webapp, 'PREVIEW_SIDE', 100)
+  monkeypatch.setattr(webapp, 'CANDIDATE_SIDE', 80)
+  yy, xx = np.mgrid[0:200, 0:300]
+  photo = np.where((((xx + yy) // 4) % 2)[..., None] > 0, [200, 60, 40], [30, 90, 160])
+  photo = photo.astype(np.uint8)
+  mask = np.ones((200, 300), np.float32)
+  mask[80:120, 120:180] = 0
+  filler = webapp.Filler(_rc(tiny_models, iters=4), warm_up=False)
+  seen = []
+  out = filler.fill(photo, mask, engine.DEFAULT, 2, lambda frac, text: seen.append((frac, text)))
+  assert seen[-1][0] == pytest.approx(1.0) and seen[-1][1].startswith('full resolution: 100%')
+  assert max(out['spread'].shape[:2]) == 100 and max(out['candidates'][0].shape[:2]) == 80
+  got = out['result']
+  assert np.array_equal(got[mask > 0.5], photo[mask > 0.5])
+  plain = photos.full_size(dataclasses.replace(filler.rc, detail=False), photo,
+                           np.zeros((64, 64, 3), np.float32), mask)
+  lap = lambda im: np.abs(np.diff(im.astype(float), axis=1))[mask[:, 1:] < 0.5].mean()
+  assert lap(got) > 3 * lap(plain)  # The stripes' edges, not a smooth band.
+
+
 def _free_port():
   with socket.socket() as s:
     s.bind(('127.0.0.1', 0))
@@ -134,8 +159,13 @@ def test_the_page_in_a_real_browser(tiny_models, tmp_path):
           '--disable-background-networking', '--disable-component-update', '--disable-sync'])
       page = browser.new_page(viewport={'width': 1400, 'height': 1000})
       page.goto(url, wait_until='networkidle')
+      not_image = tmp_path / 'notes.txt'
+      not_image.write_text('not a photo')
+      page.set_input_files('#editor input[type=file]', str(not_image))
+      page.get_by_text('notes.txt is not an image').wait_for(timeout=2000)
       page.set_input_files('#editor input[type=file]', os.path.join(webapp.EXAMPLES,
                                                                      'generated_car_1.png'))
+      page.get_by_text('notes.txt is not an image').wait_for(state='hidden', timeout=2000)
       page.wait_for_timeout(1500)
       page.click('#fill')  # Nothing painted yet: a message, not a result.
       page.get_by_text('Nothing is painted').first.wait_for(timeout=30000)
@@ -160,6 +190,9 @@ def test_the_page_in_a_real_browser(tiny_models, tmp_path):
   finally:
     server.terminate()
     server.wait(timeout=30)
+  log = server.stdout.read()
+  # A user's error is one line in the server's log, not a traceback.
+  assert 'refused: Nothing is painted' in log and 'Traceback' not in log, log
   assert got.shape == photo.shape and os.path.exists(shot)
   changed = np.abs(got.astype(int) - photo).max(-1) > 0
   h = photo.shape[0]

@@ -13,7 +13,7 @@ PACKAGES = ('inpaint', 'googlenet', 'metrics', 'masks')
 LAYERS = (
     # Numpy-only foundations: masks and the error functions.
     ('masks', 'masks.generate', 'metrics', 'metrics.errors', 'inpaint',
-     'googlenet', 'inpaint.checks', 'inpaint.engine.methods'),
+     'googlenet', 'inpaint.checks', 'inpaint.engine.methods', 'inpaint.patchmatch'),
     # Shared by both trainers and the inpainting jobs: data, checkpoints, devices, the
     # classical fills, blending, both model definitions; tables of metrics.
     ('inpaint.data', 'inpaint.ckpt', 'inpaint.distribute', 'inpaint.tb', 'inpaint.blend',
@@ -21,6 +21,8 @@ LAYERS = (
      'inpaint.images', 'inpaint.cli', 'metrics.tables', 'metrics.report_lib', 'metrics.plot',
      'googlenet.model',
      'inpaint.encoder'),
+    # Photos at their own resolution (patches, the classical fills at full size).
+    ('inpaint.fullres',),
     # The classifier's training; the one loader of trained networks.
     ('googlenet.train_lib', 'inpaint.networks'),
     # The engine, bottom to top: settings and the terms' formulas (and the Frechet
@@ -34,12 +36,12 @@ LAYERS = (
      'inpaint.photos', 'inpaint.outputs'),
     # Jobs over jobs: comparison, sweeps, speed.
     ('metrics.compare_lib', 'metrics.sweep_lib', 'metrics.benchmark_lib', 'metrics.fd_curve_lib',
-     'inpaint.webapp'),
+     'metrics.hires_lib', 'inpaint.webapp'),
     # Entry points.
     ('inpaint.main', 'inpaint.inpaint_main', 'googlenet.train', 'metrics.compare',
      'metrics.sweep', 'metrics.fd_main', 'metrics.fd_curve', 'metrics.benchmark',
      'metrics.measure_errors', 'metrics.report', 'inpaint.app', 'masks.__main__',
-     'inpaint.encoder_main'),
+     'inpaint.encoder_main', 'metrics.hires'),
 )
 RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}
 ENTRY = set(LAYERS[-1])

@@ -82,3 +82,28 @@ def test_targets_and_table_come_from_the_fill_rows():
   assert f'| {engine.DEFAULT} | 64 | 8 x 16 | 1.200 |' in lines
   assert 'target_one_pass_le_20ms_per_image: False' in lines
   assert benchmark_lib._targets([]) == {}  # pylint: disable=protected-access
+
+
+@pytest.mark.parametrize('mode', benchmark_lib.FULL_RES_MODES)
+def test_full_resolution_timing_fills_the_named_hole(mode, monkeypatch):
+  """The full-resolution row times one fill of a photo of the named size and hole share
+  (the fill itself checks that the known pixels are kept)."""
+  from inpaint import fullres  # pylint: disable=import-outside-toplevel
+  calls = []
+  real = fullres.paste_back if mode == 'paste_back' else fullres.fill_photo
+  monkeypatch.setattr(fullres, mode if mode == 'paste_back' else 'fill_photo',
+                      lambda photo, *a, **kw: calls.append(photo.shape) or real(photo, *a, **kw))
+  row = benchmark_lib.full_res_here(120, 160, 0.05, mode)
+  assert calls[-1] == (120, 160, 3) and len(calls) == 2  # A warm-up, then the timed fill.
+  assert row['hole_fraction'] == pytest.approx(0.05, abs=0.005)
+  assert row['seconds'] > 0 and row['peak_rss_mb'] >= row['peak_rss_growth_mb'] >= 0
+
+
+def test_full_resolution_targets_read_the_detail_rows():
+  small, large = benchmark_lib.FULL_RES_CASES[0][0], benchmark_lib.FULL_RES_CASES[1][0]
+  rows = [{'case': small, 'mode': 'paste_back', 'seconds': 9.0, 'peak_rss_growth_mb': 10},
+          {'case': small, 'mode': 'detail', 'seconds': 1.5, 'peak_rss_growth_mb': 10},
+          {'case': large, 'mode': 'detail', 'seconds': 12.0, 'peak_rss_growth_mb': 2100}]
+  got = benchmark_lib._full_res_targets(rows)  # pylint: disable=protected-access
+  assert got == {'target_full_res_900x560_le_2s': True,
+                 'target_full_res_12mp_le_20s_and_2gb': False}  # Memory over 2 GB.

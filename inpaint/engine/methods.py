@@ -85,6 +85,9 @@ class Method:
       terms that have a weight, and the encoder only from a learned start:
       engine.config.Config.networks()).
     blends: its fill is Poisson-blended into the image.
+    full_res: how it completes a photo's hole at the photo's own resolution
+      (inpaint.photos.FULL_RES): 'guided' (patches of the photo, guided by the 64x64
+      fill), or a classical fill run at full size ('biharmonic', 'exemplar').
     defaults: the engine settings it takes when they are unset (PER_METHOD for a search;
       'budget' is restarts x iterations, so iters = budget // restarts when unset).
   """
@@ -93,6 +96,7 @@ class Method:
   kind: str
   needs: Tuple[str, ...] = ()
   blends: bool = True
+  full_res: str = 'guided'
   defaults: Mapping = dataclasses.field(default_factory=dict)
 
   @property
@@ -117,9 +121,9 @@ METHODS: Dict[str, Method] = {m.name: m for m in (
     Method('yeh', 'Yeh et al. as published: context and prior terms, a 7x7 window, one run '
            'from a random code', 'search', (GENERATOR,), defaults=_YEH),
     Method('biharmonic', 'biharmonic interpolation (scikit-image); no network', 'classical',
-           blends=False),
+           blends=False, full_res='biharmonic'),
     Method('exemplar', 'patch-based completion from the image\'s own known pixels; no network',
-           'classical'),
+           'classical', full_res='exemplar'),
 )}
 DEFAULT = 'search'
 
