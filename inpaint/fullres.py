@@ -210,6 +210,39 @@ def _depth(shape: Tuple[int, int], patch: int, gen_pixel: Optional[float]) -> in
   return depth
 
 
+def _first_matches(lv: _Level, prev, rng, seed: int, guide_low) -> Tuple[np.ndarray, np.ndarray]:
+  """A level's first matches: the level below's at twice the scale, its hole copied from
+  them; or random sources at the coarsest level (and above a level too small for a
+  patch, whose estimate is upsampled instead). Returns (nny, nnx) int32 [T]."""
+  if prev is None or prev[1] is None:
+    pick = rng.integers(0, len(lv.sy), len(lv.ty))
+    if prev is not None:
+      lv.img = np.where(lv.known[..., None], lv.img,
+                        resize(prev[0].img, lv.known.shape)).astype(np.float32)
+    return lv.sy[pick].copy(), lv.sx[pick].copy()
+  nny, nnx = pm.upsample_field(lv.ty, lv.tx, prev[0].tindex, prev[1][0], prev[1][1],
+                               lv.src_ok, lv.sy, lv.sx, seed)
+  lv.img = _keep_low(_copy_centres(lv, nny, nnx), lv.known, guide_low)
+  return nny, nnx
+
+
+def _search_and_copy(lv: _Level, nny, nnx, coarsest: bool, settings: Settings, guide_low,
+                     seed: int) -> None:
+  """settings.em_iters rounds of PatchMatch, then the hole from the matches, in place (a
+  level with more than max_search targets: one round of propagation alone)."""
+  search = len(lv.ty) <= settings.max_search
+  radius = max(lv.known.shape) if search else 0
+  for it in range(settings.em_iters if search else 1):
+    dist = pm.distances(lv.img, lv.ty, lv.tx, nny, nnx, lv.r)
+    pm.improve(lv.img, lv.ty, lv.tx, lv.tindex, lv.src_ok, nny, nnx, dist, lv.r,
+               settings.sweeps if search else 1, radius, seed + it)
+    # The coarsest level votes (a smooth start); above it every hole pixel is copied from
+    # its patch's match, so the next search compares against sharp detail, not an
+    # average that would favour smooth sources.
+    lv.img = _keep_low(_vote(lv, nny, nnx, dist) if coarsest else _copy_centres(lv, nny, nnx),
+                       lv.known, guide_low)
+
+
 def complete(image: np.ndarray, known: np.ndarray, guide: Optional[np.ndarray] = None,
              gen_pixel: Optional[float] = None, settings: Settings = DEFAULT,
              progress: Optional[Callable[[float], None]] = None) -> np.ndarray:
@@ -259,28 +292,8 @@ def complete(image: np.ndarray, known: np.ndarray, guide: Optional[np.ndarray] =
       prev = (_Level(est.astype(np.float32), lv_known, r), None)
       continue
     seed = int(rng.integers(2 ** 31))
-    if prev is None or prev[1] is None:
-      pick = rng.integers(0, len(lv.sy), len(lv.ty))
-      nny, nnx = lv.sy[pick].copy(), lv.sx[pick].copy()
-      if prev is not None:  # Above an unusable level: its upsampled estimate.
-        lv.img = np.where(lv_known[..., None], lv.img,
-                          resize(prev[0].img, lv_known.shape)).astype(np.float32)
-    else:
-      nny, nnx = pm.upsample_field(lv.ty, lv.tx, prev[0].tindex, prev[1][0], prev[1][1],
-                                   lv.src_ok, lv.sy, lv.sx, r, r, seed)
-      lv.img = _keep_low(_copy_centres(lv, nny, nnx), lv_known, guide_low)
-    search = len(lv.ty) <= settings.max_search
-    rounds = settings.em_iters if search else 1
-    radius = max(lv.known.shape) if search else 0
-    for it in range(rounds):
-      dist = pm.distances(lv.img, lv.ty, lv.tx, nny, nnx, r)
-      pm.improve(lv.img, lv.ty, lv.tx, lv.tindex, lv.src_ok, nny, nnx, dist, r,
-                 settings.sweeps if search else 1, radius, seed + it)
-      # The coarsest level votes (a smooth start); above it every hole pixel is copied
-      # from its patch's match, so the next search compares against sharp detail, not
-      # an average that would favour smooth sources.
-      lv.img = _keep_low(_vote(lv, nny, nnx, dist) if prev is None else
-                         _copy_centres(lv, nny, nnx), lv_known, guide_low)
+    nny, nnx = _first_matches(lv, prev, rng, seed, guide_low)
+    _search_and_copy(lv, nny, nnx, prev is None, settings, guide_low, seed)
     prev = (lv, (nny, nnx))
     if progress is not None:
       progress(1.0 - depth_i / (depth + 1))

@@ -95,7 +95,7 @@ def distances(img, ty, tx, nny, nnx, r):
 
 
 @njit(cache=True, nogil=True)
-def upsample_field(ty, tx, cindex, cny, cnx, src_ok, sy, sx, r, rc, seed):
+def upsample_field(ty, tx, cindex, cny, cnx, src_ok, sy, sx, seed):
   """The NNF of a level from the one of the level below (half the size).
 
   A target's parent is the coarse pixel it lies in; its match is the parent's
@@ -105,7 +105,7 @@ def upsample_field(ty, tx, cindex, cny, cnx, src_ok, sy, sx, r, rc, seed):
   Args:
     ty, tx: the fine targets; cindex: int32 [h/2, w/2] coarse target numbers;
     cny, cnx: the coarse matches; src_ok: fine sources; sy, sx: int32 [S], every
-    fine source (for the random fallback); r, rc: fine and coarse patch radii.
+    fine source (for the random fallback).
   Returns:
     (nny, nnx) int32 [T].
   """
