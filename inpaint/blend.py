@@ -64,11 +64,14 @@ def _box_down(a: np.ndarray, f: int) -> np.ndarray:
   return a[:h, :w].reshape(h // f, f, w // f, f, *a.shape[2:]).mean(axis=(1, 3))
 
 
-def _upsample(a: np.ndarray, size) -> np.ndarray:
-  """Bilinear resize of float [h, w, C] to size = (H, W), per channel, float32."""
+def resize(a: np.ndarray, size, resample=None) -> np.ndarray:
+  """float [h, w] or [h, w, C] -> float32 at size = (height, width), per channel (PIL 'F'
+  images; resample: a PIL filter, default bilinear)."""
   from PIL import Image  # pylint: disable=import-outside-toplevel
-  return np.stack([np.asarray(Image.fromarray(a[..., c].astype(np.float32), 'F').resize(
-      (size[1], size[0]), Image.BILINEAR)) for c in range(a.shape[2])], -1)
+  if a.ndim == 3:
+    return np.stack([resize(a[..., c], size, resample) for c in range(a.shape[2])], -1)
+  return np.asarray(Image.fromarray(np.asarray(a, np.float32), 'F').resize(
+      (size[1], size[0]), Image.BILINEAR if resample is None else resample))
 
 
 def coarse_factor(n_hole: int, max_unknowns: int = 250_000) -> int:
@@ -119,7 +122,7 @@ def blend_crop(target: np.ndarray, source: np.ndarray, hole: np.ndarray,
   in_band = hole & (dist <= band + 2 * f)
   anchor = t.copy()
   inner = hole & ~in_band
-  anchor[inner] = (s + _upsample(h_small, (hp, wp))[:hole.shape[0], :hole.shape[1]])[inner]
+  anchor[inner] = (s + resize(h_small, (hp, wp))[:hole.shape[0], :hole.shape[1]])[inner]
   return poisson_blend(anchor, s, ~in_band)
 
 

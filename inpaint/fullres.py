@@ -82,14 +82,6 @@ def work_box(hole: np.ndarray, patch: int) -> Optional[Tuple[int, int, int, int]
           max(0, xs.min() - margin), min(w, xs.max() + 1 + margin))
 
 
-def resize(a: np.ndarray, size: Tuple[int, int], resample=Image.BILINEAR) -> np.ndarray:
-  """float [h, w] or [h, w, C] -> float32 at size = (height, width), per channel."""
-  if a.ndim == 3:
-    return np.stack([resize(a[..., c], size, resample) for c in range(a.shape[2])], -1)
-  return np.asarray(Image.fromarray(np.asarray(a, np.float32), 'F').resize(
-      (size[1], size[0]), resample))
-
-
 def _down(img: np.ndarray, known: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
   """Half size: 2x2 means (the ragged edge dropped); a pixel is known if all four are."""
   h, w = known.shape[0] // 2 * 2, known.shape[1] // 2 * 2
@@ -118,6 +110,9 @@ class _Level:
     self.tindex[ty, tx] = np.arange(len(ty), dtype=np.int32)
     sy, sx = np.nonzero(self.src_ok)
     self.sy, self.sx = sy.astype(np.int32), sx.astype(np.int32)
+    # The hole pixels that are target centres, and their target numbers.
+    self.hy, self.hx = np.nonzero(~self.known & (self.tindex >= 0))
+    self.hk = self.tindex[self.hy, self.hx]
 
   @property
   def usable(self) -> bool:
@@ -141,9 +136,7 @@ def _copy_centres(lv: _Level, nny, nnx) -> np.ndarray:
   """Every hole pixel that is a target's centre takes its match's centre pixel (no
   averaging: the photo's own detail, as sharp as it is there)."""
   out = lv.img.copy()
-  ys, xs = np.nonzero(~lv.known & (lv.tindex >= 0))
-  k = lv.tindex[ys, xs]
-  out[ys, xs] = lv.img[nny[k], nnx[k]]
+  out[lv.hy, lv.hx] = lv.img[nny[lv.hk], nnx[lv.hk]]
   return out
 
 
@@ -155,14 +148,14 @@ def _keep_low(est: np.ndarray, known: np.ndarray, guide_low: Optional[np.ndarray
     return est
   out = est.copy()
   hole = ~known
-  out[hole] += _smooth_up(guide_low - resize(est, guide_low.shape[:2], Image.BOX),
+  out[hole] += _smooth_up(guide_low - blend.resize(est, guide_low.shape[:2], Image.BOX),
                           known.shape)[hole]
   return out
 
 
 def _smooth_up(low: np.ndarray, shape: Tuple[int, int]) -> np.ndarray:
   """A field on the cut's grid, smoothed (Gaussian, one cell) and upsampled to shape."""
-  return resize(ndimage.gaussian_filter(low, (1.0, 1.0, 0.0), mode='nearest'), shape)
+  return blend.resize(ndimage.gaussian_filter(low, (1.0, 1.0, 0.0), mode='nearest'), shape)
 
 
 def _low_grid(shape: Tuple[int, int], settings: Settings, gen_pixel: float) -> Tuple[int, int]:
@@ -218,7 +211,7 @@ def _first_matches(lv: _Level, prev, rng, seed: int, guide_low) -> Tuple[np.ndar
     pick = rng.integers(0, len(lv.sy), len(lv.ty))
     if prev is not None:
       lv.img = np.where(lv.known[..., None], lv.img,
-                        resize(prev[0].img, lv.known.shape)).astype(np.float32)
+                        blend.resize(prev[0].img, lv.known.shape)).astype(np.float32)
     return lv.sy[pick].copy(), lv.sx[pick].copy()
   nny, nnx = pm.upsample_field(lv.ty, lv.tx, prev[0].tindex, prev[1][0], prev[1][1],
                                lv.src_ok, lv.sy, lv.sx, seed)
@@ -274,7 +267,7 @@ def complete(image: np.ndarray, known: np.ndarray, guide: Optional[np.ndarray] =
   guide_low = None
   if guide is not None:
     guide_c = np.where(known[..., None], img, np.asarray(guide, np.float32))
-    guide_low = resize(guide_c, _low_grid(known.shape, settings, gen_pixel), Image.BOX)
+    guide_low = blend.resize(guide_c, _low_grid(known.shape, settings, gen_pixel), Image.BOX)
   rng = np.random.default_rng(settings.seed)
   prev = None  # The level below: (its _Level, its matches).
   for depth_i in range(depth, -1, -1):
@@ -283,12 +276,12 @@ def complete(image: np.ndarray, known: np.ndarray, guide: Optional[np.ndarray] =
       if guide is None:
         start = exemplar.complete(lv_img, lv_known.astype(np.float32))
       else:
-        start = resize(guide_c, lv_known.shape, Image.BOX)
+        start = blend.resize(guide_c, lv_known.shape, Image.BOX)
       lv_img = np.where(lv_known[..., None], lv_img, start).astype(np.float32)
     lv = _Level(lv_img, lv_known, r)
     if not lv.usable:  # Too small a region for a patch: keep the start (or upsampled fill).
       est = lv_img if prev is None else np.where(
-          lv_known[..., None], lv_img, resize(prev[0].img, lv_known.shape))
+          lv_known[..., None], lv_img, blend.resize(prev[0].img, lv_known.shape))
       prev = (_Level(est.astype(np.float32), lv_known, r), None)
       continue
     seed = int(rng.integers(2 ** 31))
@@ -394,7 +387,7 @@ def thumbnail(photo: np.ndarray, mask: np.ndarray, max_side: int):
     return photo, np.asarray(mask, np.float32)
   size = (max(1, int(round(h / f))), max(1, int(round(w / f))))
   small = np.asarray(Image.fromarray(photo).resize(size[::-1], Image.BOX))
-  hole = resize(1.0 - np.asarray(mask, np.float32), size, Image.BOX) > 1e-6
+  hole = blend.resize(1.0 - np.asarray(mask, np.float32), size, Image.BOX) > 1e-6
   return small, (~hole).astype(np.float32)
 
 
@@ -419,7 +412,7 @@ def biharmonic_photo(photo: np.ndarray, mask: np.ndarray, max_unknowns: int = 40
     smooth = inpaint_biharmonic(crop, hole, channel_axis=-1)
   else:
     size = (max(2, hole.shape[0] // f), max(2, hole.shape[1] // f))
-    small_hole = resize(hole.astype(np.float32), size, Image.BOX) > 1e-6
-    small = inpaint_biharmonic(resize(crop, size, Image.BOX), small_hole, channel_axis=-1)
-    smooth = resize(small, hole.shape)
+    small_hole = blend.resize(hole.astype(np.float32), size, Image.BOX) > 1e-6
+    small = inpaint_biharmonic(blend.resize(crop, size, Image.BOX), small_hole, channel_axis=-1)
+    smooth = blend.resize(small, hole.shape)
   return _paste(photo, box, hole, blend.blend_crop(crop, smooth, hole) * 255.0)

@@ -113,7 +113,7 @@ def pair_photos(image: str, mask: str, log=print) -> List[tuple]:
 
 def _small_inputs(photo: np.ndarray, mask_full: np.ndarray, s: int):
   """The photo at s x s in [-1, 1] and its mask (a small pixel is a hole if any part is)."""
-  hole_small = fullres.resize(1.0 - mask_full, (s, s), Image.BOX) > 1e-6
+  hole_small = blend.resize(1.0 - mask_full, (s, s), Image.BOX) > 1e-6
   y = data.to_float(np.asarray(Image.fromarray(photo).resize((s, s), Image.BICUBIC))).numpy()
   return y, (~hole_small).astype(np.float32)
 
@@ -162,7 +162,7 @@ def fill_photos(rc: runlib.RunConfig, models: Optional[runlib.Models], batch: Li
       spreads.append(None)
     else:  # At the photo's size, inside its hole.
       h, w = mask.shape
-      spreads.append(fullres.resize(spread[i], (h, w)) * (1.0 - mask))
+      spreads.append(blend.resize(spread[i], (h, w)) * (1.0 - mask))
     per = []
     if candidates and spread is not None:
       thumb, thumb_mask = fullres.thumbnail(photo, mask, candidates)

@@ -20,6 +20,7 @@ import numpy as np
 from absl import logging
 from PIL import Image
 
+from inpaint import blend
 from inpaint import data
 from inpaint import fullres
 from inpaint import outputs
@@ -182,7 +183,7 @@ class Filler:
                              on_full_res=on_full_res)
     spread = got['spread'][0]
     if spread is not None:  # Shown at most PREVIEW_SIDE across: it is smooth at any size.
-      spread = data.to_uint8(outputs.spread_image(fullres.resize(
+      spread = data.to_uint8(outputs.spread_image(blend.resize(
           spread, fullres.thumbnail(photo, mask, PREVIEW_SIDE)[1].shape, Image.BOX)))
     return {'result': got['full'][0], 'spread': spread,
             'candidates': got['candidates'][0], 'seconds': time.time() - t0,

@@ -41,12 +41,16 @@ def _strokes(size: int, rng: np.random.Generator) -> np.ndarray:
   draw = ImageDraw.Draw(im)
   for _ in range(rng.integers(STROKES[0], STROKES[1] + 1)):
     pts = [tuple(p) for p in rng.uniform(0, size, (rng.integers(2, 6), 2))]
-    width = max(1, int(round(rng.uniform(*STROKE_WIDTH) * size)))
-    draw.line(pts, fill=255, width=width, joint='curve')
-    r = width / 2  # Round caps, as a brush leaves.
-    for x, y in (pts[0], pts[-1]):
-      draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
+    _brush(draw, pts, max(1, int(round(rng.uniform(*STROKE_WIDTH) * size))))
   return np.asarray(im) > 0
+
+
+def _brush(draw: ImageDraw.ImageDraw, pts, width: int) -> None:
+  """A polyline of `width` pixels with round joints and round caps, as a brush leaves."""
+  draw.line(pts, fill=255, width=width, joint='curve')
+  r = width / 2
+  for x, y in (pts[0], pts[-1]):
+    draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
 
 
 def make_mask(mask_type: str, img_size: int = 64, seed: int = 0,
@@ -139,11 +143,7 @@ def photo_mask(kind: str, height: int, width: int, seed: int = 0) -> np.ndarray:
   xs = np.linspace(rng.uniform(0.05, 0.25), rng.uniform(0.75, 0.95), n) * width
   ys = rng.uniform(0.25, 0.75, n) * height
   pts = [(float(x), float(y)) for x, y in zip(xs, ys)]
-  thick = max(1, int(round(PHOTO_STROKE * height)))
-  draw.line(pts, fill=255, width=thick, joint='curve')
-  r = thick / 2
-  for x, y in (pts[0], pts[-1]):
-    draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
+  _brush(draw, pts, max(1, int(round(PHOTO_STROKE * height))))
   mask[np.asarray(im) > 0] = 0
   return mask
 

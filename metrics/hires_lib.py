@@ -112,6 +112,22 @@ def _timed(fn, *args, **kw):
   return out, time.perf_counter() - t
 
 
+def _fill(row: str, photo, mask, small, search_secs: float, fill: fullres.Settings):
+  """(uint8 [H, W, 3], seconds) of one row on one photo; small: the generator rows' 64x64
+  result ({'full': the paste-back, 'result': the 64x64 fill}), search_secs their share of
+  the batched search."""
+  if row == 'paste_back':
+    return small['full'], search_secs
+  if row == 'detail':
+    out, secs = _timed(fullres.fill_photo, photo, mask, small['result'], fill)
+    return out, secs + search_secs
+  if row == 'biharmonic':
+    return _timed(fullres.biharmonic_photo, photo, mask)
+  if row == 'exemplar':
+    return _timed(fullres.fill_photo, photo, mask, None, fill)
+  return _timed(telea, photo, mask)
+
+
 def run(s: Settings, rc: runlib.RunConfig, log=print) -> Dict[str, List[dict]]:
   """Fills every photo of the half with every row; writes per-photo scores
   (<out>/<half>_<mask>.csv, one line per photo and row, replacing this run's rows) and
@@ -122,49 +138,41 @@ def run(s: Settings, rc: runlib.RunConfig, log=print) -> Dict[str, List[dict]]:
   rc = dataclasses.replace(rc, detail=False)
   models = runlib.load_models(rc) if gen_rows else None
   os.makedirs(s.out, exist_ok=True)
-  result = {}
-  for kind in s.masks:
-    got, crops = [], {}
-    for b in range(0, len(paths), rc.sample_batch):
-      batch = []
-      for p in paths[b:b + rc.sample_batch]:
-        photo = np.asarray(data.open_rgb(p), np.uint8)
-        batch.append((p, photo, mgen.photo_mask(kind, *photo.shape[:2], _mask_seed(p, kind))))
+  got = {kind: [] for kind in s.masks}
+  crops = {kind: {} for kind in s.masks}
+  for b in range(0, len(paths), rc.sample_batch):
+    batch = [(p, np.asarray(data.open_rgb(p), np.uint8)) for p in paths[b:b + rc.sample_batch]]
+    for kind in s.masks:
+      masks = [mgen.photo_mask(kind, *ph.shape[:2], _mask_seed(p, kind)) for p, ph in batch]
       small, search_secs = None, 0.0
       if gen_rows:
         small, search_secs = _timed(photos.fill_photos, rc, models,
-                                    [(ph, m) for _, ph, m in batch], lambda *a: None)
+                                    [(ph, m) for (_, ph), m in zip(batch, masks)],
+                                    lambda *a: None)
         search_secs /= len(batch)
-      for i, (p, photo, mask) in enumerate(batch):
+      for i, ((p, photo), mask) in enumerate(zip(batch, masks)):
+        mine = None if small is None else {'full': small['full'][i],
+                                           'result': small['out']['result'][i]}
         for row in s.rows:
-          if row == 'paste_back':
-            out, secs = small['full'][i], search_secs
-          elif row == 'detail':
-            out, secs = _timed(fullres.fill_photo, photo, mask, small['out']['result'][i],
-                               s.fill)
-            secs += search_secs
-          elif row == 'biharmonic':
-            out, secs = _timed(fullres.biharmonic_photo, photo, mask)
-          elif row == 'exemplar':
-            out, secs = _timed(fullres.fill_photo, photo, mask, None, s.fill)
-          else:
-            out, secs = _timed(telea, photo, mask)
+          out, secs = _fill(row, photo, mask, mine, search_secs, s.fill)
           if not np.array_equal(out[mask > 0.5], photo[mask > 0.5]):
             raise AssertionError(f'{row} changed known pixels of {p}')
-          got.append({'photo': os.path.basename(p), 'row': label if row == 'detail' else row,
-                      **scores(out, photo, mask), 'seconds': secs})
+          got[kind].append({'photo': os.path.basename(p),
+                            'row': label if row == 'detail' else row,
+                            **scores(out, photo, mask), 'seconds': secs})
           if s.figure and b + i < s.figure_photos:
-            crops.setdefault(p, {'original': _crop(photo, mask), 'masked': _crop(
+            crops[kind].setdefault(p, {'original': _crop(photo, mask), 'masked': _crop(
                 np.where(mask[..., None] > 0.5, photo, 255).astype(np.uint8), mask)})
-            crops[p][row] = _crop(out, mask)
-      log(f'{kind}: {min(b + rc.sample_batch, len(paths))}/{len(paths)} photos')
+            crops[kind][p][row] = _crop(out, mask)
+    log(f'{min(b + rc.sample_batch, len(paths))}/{len(paths)} photos')
+  result = {}
+  for kind in s.masks:
     path = os.path.join(s.out, f'{s.half}_{kind}.csv')
-    mine = {r['row'] for r in got}
-    kept = [r for r in tables.read_csv(path) if r['row'] not in mine]
-    _write_csv(path, kept + got)
-    result[kind] = kept + got
-    if crops:
-      _figure(crops, got, os.path.join(s.out, f'figure_{s.half}_{kind}.png'))
+    mine = {r['row'] for r in got[kind]}
+    result[kind] = [r for r in tables.read_csv(path) if r['row'] not in mine] + got[kind]
+    _write_csv(path, result[kind])
+    if crops[kind]:
+      _figure(crops[kind], got[kind], os.path.join(s.out, f'figure_{s.half}_{kind}.png'))
   return result
 
 
