@@ -4,12 +4,16 @@ Built on Gradio (its image editor gives the brush, layers, undo and clear; its q
 one job at a time and tells a second user where they wait). The fill itself is the own-
 photos job's (photos.fill_photos: the 64x64 fill, then the hole at the photo's own
 resolution, Poisson-blended), so the page and `--image=... --mask=...` give the same
-result.
+result. A photo above EDIT_PIXELS is painted on a smaller copy that the browser makes
+(HEAD) while the photo itself is uploaded as it is; Fill sends the copy, its brush layer and
+that upload's path, and the server fills the photo (full_size_inputs), so a bad input is
+answered from the small copy at once.
 
 Layer: a job over jobs (it drives inpaint.photos), below the entry point inpaint.app.
 """
 
 import dataclasses
+import json
 import os
 import queue
 import threading
@@ -19,6 +23,7 @@ from typing import Optional
 import numpy as np
 from absl import logging
 from PIL import Image
+from PIL import ImageOps
 
 from inpaint import blend
 from inpaint import data
@@ -41,40 +46,117 @@ CANDIDATE_SIDE = 512
 SEARCH_SHARE = 0.5
 # The largest upload the server accepts (a 50-megapixel PNG fits).
 MAX_UPLOAD = '200mb'
-# In the browser: a file that is not an image, or that the browser cannot decode, is
-# named in a message under the editor at once (the editor itself shows nothing and the
-# file never reaches the server).
+# A photo above this many pixels is edited as a copy of this size, made in the browser,
+# while the photo itself goes to the server at full size as the user paints: the image
+# editor encodes and sends every layer at the size it holds, which for a 20-megapixel
+# photo took longer than the 2 s a bad input's message may take. The fill is made at the
+# photo's own size (the brush mask scaled up to it).
+EDIT_PIXELS = 2_000_000
+# In the browser, as soon as a file is chosen or dropped on the editor: a file that is not
+# an image, that the browser cannot decode or that is above MAX_PIXELS is named in a message
+# under the editor (the file never reaches the server); a photo above EDIT_PIXELS goes to
+# the editor as a smaller copy and to the server as it is. Fill then sends that upload's
+# path with the editor's value (FILL_JS).
 HEAD = """<script>
 (() => {
-  const say = (text) => {
+  const LIMITS = %s;
+  let original = null;  // Promise of the server's path of the photo in the editor, or null.
+  let passing = false;  // The event this script sends on, with the file it chose.
+  const say = (text, ok) => {
     const note = document.querySelector('#upload_note');
     if (note) {
       note.textContent = text;
-      note.style.color = '#b91c1c';
+      note.style.color = ok ? '' : '#b91c1c';
       note.style.display = text ? 'block' : 'none';
     }
   };
-  const check = (file) => {
-    if (!file) return;
+  const upload = async (file) => {
+    const form = new FormData();
+    form.append('files', file);
+    const r = await fetch(new URL('gradio_api/upload', document.baseURI),
+                          {method: 'POST', body: form});
+    if (!r.ok) throw new Error((await r.text()) || r.statusText);
+    return (await r.json())[0];
+  };
+  // The file for the editor (the photo or a smaller copy), or null when refused. An example
+  // or a pasted image may replace the photo later: the server checks that the upload is the
+  // editor's photo (webapp.full_size_inputs).
+  const prepare = async (file) => {
+    original = null;
     const hint = ': upload a JPEG, PNG or WebP photo.';
-    if (!file.type.startsWith('image/')) { say(`${file.name} is not an image${hint}`); return; }
-    say('');
-    createImageBitmap(file).then((b) => b.close()).catch(
-      () => say(`${file.name} could not be read as an image${hint}`));
+    if (!file.type.startsWith('image/')) { say(`${file.name} is not an image${hint}`); return null; }
+    let bitmap;
+    try { bitmap = await createImageBitmap(file); } catch (e) {
+      say(`${file.name} could not be read as an image${hint}`);
+      return null;
+    }
+    const w = bitmap.width, h = bitmap.height, n = (k) => k.toLocaleString('en-US');
+    if (w * h > LIMITS.max_pixels) {
+      bitmap.close();
+      say(`The photo has ${w}x${h} = ${n(w * h)} pixels; the limit is ${n(LIMITS.max_pixels)} ` +
+          'pixels. Resize it and upload again.');
+      return null;
+    }
+    if (w * h <= LIMITS.edit_pixels) { bitmap.close(); say(''); return file; }
+    const s = Math.sqrt(LIMITS.edit_pixels / (w * h));
+    const cw = Math.max(1, Math.round(w * s)), ch = Math.max(1, Math.round(h * s));
+    const canvas = new OffscreenCanvas(cw, ch), ctx = canvas.getContext('2d');
+    ctx.imageSmoothingQuality = 'high';
+    ctx.drawImage(bitmap, 0, 0, cw, ch);
+    bitmap.close();
+    const copy = await canvas.convertToBlob({type: 'image/png'});
+    say(`Sending the ${w}x${h} photo; you can paint on this ${cw}x${ch} copy meanwhile.`, true);
+    const sent = upload(file).then((path) => {
+      if (original === sent) {  // Not replaced by another file meanwhile.
+        say(`The fill is made at the photo's own ${w}x${h} (you paint on a ${cw}x${ch} copy).`,
+            true);
+      }
+      return path;
+    }, (e) => {
+      if (original === sent) {
+        say(`The full-size photo did not reach the server (${e.message}); the fill will be ` +
+            `${cw}x${ch}.`);
+      }
+      return '';
+    });
+    original = sent;
+    return new File([copy], file.name.replace(/\\.[^.]*$/, '') + '.png', {type: 'image/png'});
+  };
+  const intercept = (e, files, send) => {
+    if (passing || !files || !files.length) return;
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    prepare(files[0]).then((file) => {
+      if (!file) return;
+      const dt = new DataTransfer();
+      dt.items.add(file);
+      passing = true;
+      try { send(dt); } finally { passing = false; }
+    });
   };
   document.addEventListener('change', (e) => {
     const t = e.target;
     if (t instanceof HTMLInputElement && t.type === 'file' && t.closest('#editor')) {
-      check(t.files && t.files[0]);
+      intercept(e, t.files, (dt) => {
+        t.files = dt.files;
+        t.dispatchEvent(new Event('change', {bubbles: true}));
+      });
     }
   }, true);
   document.addEventListener('drop', (e) => {
-    if (e.target instanceof Element && e.target.closest('#editor') && e.dataTransfer) {
-      check(e.dataTransfer.files[0]);
+    const t = e.target;
+    if (t instanceof Element && t.closest('#editor') && e.dataTransfer) {
+      intercept(e, e.dataTransfer.files, (dt) => t.dispatchEvent(
+          new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true})));
     }
   }, true);
+  window.inpaintOriginal = async () => (original ? await original : '') || '';
 })();
-</script>"""
+</script>""" % json.dumps({'max_pixels': MAX_PIXELS, 'edit_pixels': EDIT_PIXELS})
+# Fill's first step, in the browser: the full-size photo's path (once its upload is done)
+# in place of the hidden field's value.
+FILL_JS = ('async (value, method, restarts, original) => '
+           '[value, method, restarts, await window.inpaintOriginal()]')
 EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'examples')
 
 
@@ -97,13 +179,7 @@ def editor_inputs(value: Optional[dict]):
   if bg.ndim != 3 or bg.shape[0] * bg.shape[1] == 0:
     raise InputError('That file is not a picture the page can read.')
   h, w = bg.shape[:2]
-  if h * w > MAX_PIXELS:
-    raise InputError(f'The photo has {w}x{h} = {h * w:,} pixels; the limit is '
-                     f'{MAX_PIXELS:,} pixels. Resize it and upload again.')
-  rgb = bg[..., :3].astype(np.float32)
-  if bg.shape[-1] == 4:
-    alpha = bg[..., 3:4].astype(np.float32) / 255.0
-    rgb = rgb * alpha + 255.0 * (1.0 - alpha)
+  _check_size(w, h)
   hole = np.zeros((h, w), bool)
   for layer in value.get('layers') or []:
     layer = np.asarray(layer)
@@ -114,7 +190,73 @@ def editor_inputs(value: Optional[dict]):
   if hole.all():
     raise InputError('The whole photo is painted: leave some of it unpainted, so the fill '
                      'has something to agree with.')
-  return np.round(rgb).astype(np.uint8), (~hole).astype(np.float32)
+  return _on_white(bg), (~hole).astype(np.float32)
+
+
+def full_size_inputs(photo: np.ndarray, mask: np.ndarray, original: Optional[str]):
+  """The editor's photo and mask -> the photo to fill and its mask, at the photo's own size.
+
+  photo: uint8 [h, w, 3] and mask: float [h, w] with 1 = known, as editor_inputs gives them.
+  original: the file of the photo as uploaded, when the editor holds a smaller copy of it
+    (HEAD makes one above EDIT_PIXELS), or None. It is used when it is the editor's photo:
+    the same shape and, shrunk to the copy's size, the same picture (an example picked or an
+    image pasted since replaces the photo in the editor, not the upload).
+  Returns (uint8 [H, W, 3], float32 [H, W] with 1 = known: the brush mask scaled up, a pixel
+  a hole if any of it was; a note for the page: '' or why the editor's copy was filled).
+  Raises:
+    InputError: the upload is above MAX_PIXELS.
+  """
+  if not original:
+    return photo, mask, ''
+  if not os.path.isfile(original):  # The page's uploads are deleted after a while.
+    return photo, mask, ('the full-size photo is no longer on the server, so the editor\'s '
+                         'copy was filled: upload the photo again for a full-size fill')
+  h, w = photo.shape[:2]
+  with Image.open(original) as im:
+    _check_size(*im.size)  # Before decoding it.
+    im = ImageOps.exif_transpose(im)  # As the browser shows it.
+    big = _on_white(np.asarray(im.convert('RGBA' if 'A' in im.getbands() else 'RGB')))
+  H, W = big.shape[:2]
+  # The copy is the photo shrunk with its sides rounded to whole pixels.
+  same = H * W > h * w and abs(H * w - W * h) <= max(H, W)
+  if same:
+    small = blend.resize(big.astype(np.float32), (h, w), Image.BOX)
+    same = np.abs(small - photo).mean() < 12.0  # Of 255: shrinking filters differ a little.
+  if not same:
+    logging.info('the upload %s is not the photo in the editor; filling the editor\'s', original)
+    return photo, mask, ''
+  hole = blend.resize((np.asarray(mask) < 0.5).astype(np.float32), (H, W)) > 1e-3
+  return big, (~hole).astype(np.float32), ''
+
+
+def uploaded(path: Optional[str], uploads) -> Optional[str]:
+  """path when it is a file the page's upload route took (uploads: the set of them), else
+  None: the page names the full-size photo by its path, which no user may choose."""
+  if not path:
+    return None
+  if path not in uploads:
+    logging.warning('refused: %r is not an upload of this page', path)
+    return None
+  for _ in range(20):  # Gradio moves an upload into place just after answering it.
+    if os.path.isfile(path):
+      break
+    time.sleep(0.1)
+  return path
+
+
+def _check_size(w: int, h: int):
+  if h * w > MAX_PIXELS:
+    raise InputError(f'The photo has {w}x{h} = {h * w:,} pixels; the limit is '
+                     f'{MAX_PIXELS:,} pixels. Resize it and upload again.')
+
+
+def _on_white(image: np.ndarray) -> np.ndarray:
+  """uint8 [H, W, 3 or 4] -> uint8 [H, W, 3]: transparent pixels shown on white."""
+  if image.shape[-1] != 4:
+    return np.ascontiguousarray(image[..., :3])
+  alpha = image[..., 3:4].astype(np.float32) / 255.0
+  rgb = image[..., :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
+  return np.round(rgb).astype(np.uint8)
 
 
 class Filler:
@@ -202,11 +344,13 @@ def build(filler: Filler):
     logging.warning('refused: %s', message)
     return gr.Error(message, print_exception=False)
 
-  def run(value, method, restarts, progress=gr.Progress()):
+  def run(value, method, restarts, original, progress=gr.Progress()):
     """The Fill button: the one-pass preview first (a search from the encoder's code),
-    then the result. The fill runs in a worker thread so the preview can be shown."""
+    then the result. The fill runs in a worker thread so the preview can be shown.
+    original: the path of the full-size photo when the editor holds a copy (FILL_JS)."""
     try:
       photo, mask = editor_inputs(value)
+      photo, mask, why = full_size_inputs(photo, mask, uploaded(original, page.upload_file_set))
     except InputError as e:
       raise refuse(str(e)) from None
     progress(0.0, desc='starting')
@@ -233,10 +377,13 @@ def build(filler: Filler):
     out = got['out']
     h, w = photo.shape[:2]
     note = (f'{method}, {w}x{h}, hole {100 * (1 - mask.mean()):.1f}%: {out["seconds"]:.1f} s'
-            + (f' ({out["iters"]} iterations x {restarts} restarts)' if out['iters'] else ''))
+            + (f' ({out["iters"]} iterations x {restarts} restarts)' if out['iters'] else '')
+            + (f'; {why}' if why else ''))
     yield out['result'], out['spread'], out['candidates'] or None, note
 
-  with gr.Blocks(title='Car inpainting', delete_cache=(60, 600)) as page:
+  # Uploads and results are deleted after an hour (a full-size photo waits there while its
+  # copy is painted).
+  with gr.Blocks(title='Car inpainting', delete_cache=(300, 3600)) as page:
     gr.Markdown('## Car inpainting\nUpload a car photo, brush over the part to replace, '
                 'press **Fill**. The spread map shows where the restarts disagree '
                 '(white = the fill is a guess).')
@@ -248,6 +395,7 @@ def build(filler: Filler):
                                 brush=gr.Brush(default_size=24, colors=['#ff00ff'],
                                                color_mode='fixed'))
         gr.HTML('', elem_id='upload_note', padding=False)
+        original = gr.Textbox(visible=False)  # Set by FILL_JS.
         method = gr.Radio(list(methods.METHODS), value=default.method, label='Method',
                           info=' · '.join(f'{m.name}: {m.summary}'
                                           for m in methods.METHODS.values()))
@@ -265,7 +413,7 @@ def build(filler: Filler):
         gallery = gr.Gallery(label='Each restart\'s fill (click to view)', columns=4,
                              format='png')
         status = gr.Markdown(elem_id='status')
-    button.click(run, [editor, method, restarts], [result, spread, gallery, status],
-                 concurrency_limit=1)
+    button.click(run, [editor, method, restarts, original], [result, spread, gallery, status],
+                 js=FILL_JS, concurrency_limit=1)
   page.queue(default_concurrency_limit=1, max_size=16)
   return page

@@ -61,6 +61,43 @@ def test_bad_page_inputs_get_a_message(monkeypatch):
     webapp.editor_inputs(value)
 
 
+def test_a_photo_edited_as_a_copy_is_filled_at_its_own_size(tmp_path, monkeypatch):
+  """The editor holds a smaller copy of a large photo, the upload is the photo: the photo
+  at full size comes back, with the brush mask scaled up over it; an upload that is not the
+  editor's photo, or is gone, leaves the editor's own."""
+  yy, xx = np.mgrid[0:300, 0:400]
+  big = np.stack([xx % 256, yy % 256, (xx + yy) % 256], -1).astype(np.uint8)
+  path = str(tmp_path / 'big.png')
+  Image.fromarray(big).save(path)
+  copy = np.asarray(Image.fromarray(big).resize((133, 100), Image.BILINEAR))
+  mask = np.ones((100, 133), np.float32)
+  mask[40:50, 20:60] = 0
+  got, got_mask, why = webapp.full_size_inputs(copy, mask, path)
+  assert np.array_equal(got, big) and not why and got_mask.shape == (300, 400)
+  hole = got_mask < 0.5
+  assert hole[120:150, 60:180].all() and not hole[:110].any() and not hole[160:].any()
+  # Turned as the browser shows it (EXIF orientation 6: the camera was held on its side).
+  exif = Image.Exif()
+  exif[0x0112] = 6
+  Image.fromarray(np.ascontiguousarray(np.rot90(big, 1))).save(tmp_path / 'side.jpg',
+                                                                exif=exif, quality=95)
+  got, _, _ = webapp.full_size_inputs(copy, mask, str(tmp_path / 'side.jpg'))
+  assert got.shape == big.shape and np.abs(got.astype(int) - big).mean() < 3
+  # Not the editor's photo (another picture, another shape): the editor's is filled.
+  other = copy[::-1].copy()
+  assert webapp.full_size_inputs(other, mask, path)[0] is other
+  assert webapp.full_size_inputs(copy[:, :100], mask[:, :100], path)[0].shape == (100, 100, 3)
+  assert webapp.full_size_inputs(copy, mask, None)[0] is copy
+  # Only a file the page's upload route took is read: a path is not the user's to name.
+  assert webapp.uploaded(path, {path}) == path
+  assert webapp.uploaded(path, set()) is None and webapp.uploaded('', {path}) is None
+  got, _, why = webapp.full_size_inputs(copy, mask, str(tmp_path / 'gone.png'))
+  assert got is copy and 'no longer on the server' in why
+  monkeypatch.setattr(webapp, 'MAX_PIXELS', 100_000)
+  with pytest.raises(webapp.InputError, match='120,000 pixels; the limit is 100,000'):
+    webapp.full_size_inputs(copy, mask, path)
+
+
 def test_the_page_fills_as_the_command_line_does(tiny_models, tmp_path):
   photo = _photo(seed=1)
   hole = np.zeros(photo.shape[:2], bool)
@@ -169,13 +206,17 @@ def test_the_page_in_a_real_browser(tiny_models, tmp_path):
       page.wait_for_timeout(1500)
       page.click('#fill')  # Nothing painted yet: a message, not a result.
       page.get_by_text('Nothing is painted').first.wait_for(timeout=30000)
-      box = page.query_selector('#editor canvas').bounding_box()
-      y = box['y'] + box['height'] / 2
-      page.mouse.move(box['x'] + box['width'] * 0.35, y)
-      page.mouse.down()
-      for k in range(15):
-        page.mouse.move(box['x'] + box['width'] * (0.35 + 0.02 * k), y, steps=2)
-      page.mouse.up()
+
+      def stroke():  # Across the middle of the photo.
+        box = page.query_selector('#editor canvas').bounding_box()
+        y = box['y'] + box['height'] / 2
+        page.mouse.move(box['x'] + box['width'] * 0.35, y)
+        page.mouse.down()
+        for k in range(15):
+          page.mouse.move(box['x'] + box['width'] * (0.35 + 0.02 * k), y, steps=2)
+        page.mouse.up()
+
+      stroke()
       page.click('#fill')  # The default method and restarts.
       page.wait_for_selector('#result img', timeout=120000)
       page.get_by_text('iterations x').wait_for(timeout=30000)
@@ -185,16 +226,43 @@ def test_the_page_in_a_real_browser(tiny_models, tmp_path):
       page.get_by_text('Nothing is painted').first.wait_for(state='hidden', timeout=30000)
       shot = os.environ.get('INPAINT_SCREENSHOT') or str(tmp_path / 'page.png')
       page.screenshot(path=shot)
+      got = _fetch(src)
+      # Above the page's limit: named in the browser, before anything is sent.
+      Image.new('RGB', (7100, 7100), (90, 90, 90)).save(tmp_path / 'huge.png')
+      page.set_input_files('#editor input[type=file]', str(tmp_path / 'huge.png'))
+      page.get_by_text('7100x7100 = 50,410,000 pixels; the limit is').wait_for(timeout=10000)
+      # Above EDIT_PIXELS: painted as a copy, filled at the photo's own size.
+      big = _stripes(1300, 1800)
+      Image.fromarray(big).save(tmp_path / 'big.png')
+      page.set_input_files('#editor input[type=file]', str(tmp_path / 'big.png'))
+      page.get_by_text("The fill is made at the photo's own 1800x1300").wait_for(timeout=30000)
+      page.wait_for_timeout(1500)
+      stroke()
+      page.click('#fill')
+      page.get_by_text('1800x1300, hole').wait_for(timeout=120000)
+      got_big = _fetch(page.get_attribute('#result img', 'src'))
       browser.close()
-    got = np.asarray(Image.open(io.BytesIO(urllib.request.urlopen(src).read())).convert('RGB'))
   finally:
     server.terminate()
     server.wait(timeout=30)
   log = server.stdout.read()
   # A user's error is one line in the server's log, not a traceback.
   assert 'refused: Nothing is painted' in log and 'Traceback' not in log, log
-  assert got.shape == photo.shape and os.path.exists(shot)
-  changed = np.abs(got.astype(int) - photo).max(-1) > 0
-  h = photo.shape[0]
-  assert not changed[:h // 4].any() and not changed[3 * h // 4:].any()
-  assert changed[h // 2 - 3:h // 2 + 3].mean() > 0.2
+  assert os.path.exists(shot)
+  for before, after in ((photo, got), (big, got_big)):
+    assert after.shape == before.shape
+    changed = np.abs(after.astype(int) - before).max(-1) > 0
+    h = before.shape[0]
+    assert not changed[:h // 4].any() and not changed[3 * h // 4:].any()
+    assert changed[h // 2 - 3:h // 2 + 3].mean() > 0.2
+
+
+def _fetch(url):
+  return np.asarray(Image.open(io.BytesIO(urllib.request.urlopen(url).read())).convert('RGB'))
+
+
+def _stripes(h, w):
+  """uint8 [h, w, 3]: diagonal stripes over a gradient, a photo with detail everywhere."""
+  yy, xx = np.mgrid[0:h, 0:w]
+  on = (((xx + yy) // 6) % 2)[..., None] > 0
+  return np.where(on, [200, 60, 40], [30, 90, 160]).astype(np.uint8) + (yy * 40 // h)[..., None].astype(np.uint8)
