@@ -35,9 +35,10 @@ SPREAD_WHITE = 0.5
 
 def spread_image(spread: np.ndarray) -> np.ndarray:
   """Spread maps [..., H, W] (engine.combine) -> grey images [..., H, W, 3] in [-1, 1]:
-  black = the restarts agree (and every known pixel), white = a spread of SPREAD_WHITE."""
+  black = the restarts agree (and every known pixel), white = a spread of SPREAD_WHITE.
+  Read-only: the three channels are one array (a full-size photo's map is large)."""
   grey = np.clip(np.asarray(spread, np.float32) / SPREAD_WHITE, 0, 1) * 2 - 1
-  return np.repeat(grey[..., None], 3, axis=-1)
+  return np.broadcast_to(grey[..., None], grey.shape + (3,))
 
 
 def score(result: np.ndarray, y: np.ndarray, m: np.ndarray) -> List[dict]:

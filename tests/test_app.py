@@ -136,9 +136,8 @@ def test_the_page_fills_as_the_command_line_does(tiny_models, tmp_path):
 
 def test_the_page_fills_photos_at_their_own_resolution(tiny_models, monkeypatch):
   """A photo larger than the fill: the hole is completed at full size (not the upsampled
-  fill), the progress bar counts that stage to the end, and the spread map and each
-  restart's fill are shown small."""
-  monkeypatch.setattr(webapp, 'PREVIEW_SIDE', 100)
+  fill), the progress bar counts that stage to the end, the spread map is full size too and
+  each restart's fill is shown small."""
   monkeypatch.setattr(webapp, 'CANDIDATE_SIDE', 80)
   yy, xx = np.mgrid[0:200, 0:300]
   photo = np.where((((xx + yy) // 4) % 2)[..., None] > 0, [200, 60, 40], [30, 90, 160])
@@ -149,7 +148,7 @@ def test_the_page_fills_photos_at_their_own_resolution(tiny_models, monkeypatch)
   seen = []
   out = filler.fill(photo, mask, engine.DEFAULT, 2, lambda frac, text: seen.append((frac, text)))
   assert seen[-1][0] == pytest.approx(1.0) and seen[-1][1].startswith('full resolution: 100%')
-  assert max(out['spread'].shape[:2]) == 100 and max(out['candidates'][0].shape[:2]) == 80
+  assert out['spread'].shape == mask.shape and max(out['candidates'][0].shape[:2]) == 80
   got = out['result']
   assert np.array_equal(got[mask > 0.5], photo[mask > 0.5])
   plain = photos.full_size(dataclasses.replace(filler.rc, detail=False), photo,
