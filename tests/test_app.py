@@ -83,6 +83,12 @@ def test_a_photo_edited_as_a_copy_is_filled_at_its_own_size(tmp_path, monkeypatc
                                                                 exif=exif, quality=95)
   got, _, _ = webapp.full_size_inputs(copy, mask, str(tmp_path / 'side.jpg'))
   assert got.shape == big.shape and np.abs(got.astype(int) - big).mean() < 3
+  # Fine texture shrunk by another (antialiasing) filter than the server's is still the same
+  # photo.
+  noise = np.random.default_rng(0).integers(0, 256, (300, 400, 3), dtype=np.uint8)
+  Image.fromarray(noise).save(tmp_path / 'noise.png')
+  noise_copy = np.asarray(Image.fromarray(noise).resize((133, 100), Image.LANCZOS))
+  assert webapp.full_size_inputs(noise_copy, mask, str(tmp_path / 'noise.png'))[0].shape == (300, 400, 3)
   # Not the editor's photo (another picture, another shape): the editor's is filled.
   other = copy[::-1].copy()
   assert webapp.full_size_inputs(other, mask, path)[0] is other
