@@ -151,6 +151,15 @@ HEAD = """<script>
           new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true})));
     }
   }, true);
+  // An example replaces the photo, so the note about the photo goes (the upload stays, for
+  // the server to tell which photo the editor holds). Gradio's editor keeps a large photo
+  // against an example unless its canvas is cleared first.
+  document.addEventListener('click', (e) => {
+    if (e.target instanceof Element && e.target.closest('#examples button')) {
+      say('');
+      document.querySelector('#editor button[aria-label="Clear canvas"]')?.click();
+    }
+  }, true);
   window.inpaintOriginal = async () => (original ? await original : '') || '';
 })();
 </script>""" % json.dumps({'max_pixels': MAX_PIXELS, 'edit_pixels': EDIT_PIXELS})
@@ -418,7 +427,8 @@ def build(filler: Filler):
         button = gr.Button('Fill', variant='primary', elem_id='fill')
         if os.path.isdir(EXAMPLES):
           gr.Examples(sorted(os.path.join(EXAMPLES, f) for f in os.listdir(EXAMPLES)),
-                      inputs=editor, label='Examples (cars drawn from the generator)')
+                      inputs=editor, label='Examples (cars drawn from the generator)',
+                      elem_id='examples')
       with gr.Column():
         result = gr.Image(label='Result (full resolution)', type='numpy', format='png',
                           elem_id='result', interactive=False)

@@ -246,6 +246,13 @@ def test_the_page_in_a_real_browser(tiny_models, tmp_path):
       page.click('#fill')
       page.get_by_text('1800x1300, hole').wait_for(timeout=120000)
       got_big = _fetch(page.get_attribute('#result img', 'src'))
+      # An example replaces the large photo (Gradio's editor keeps it unless cleared first),
+      # and is filled as itself.
+      page.locator('#examples img').first.click()
+      page.wait_for_timeout(2000)
+      stroke()
+      page.click('#fill')
+      page.get_by_text(f'{photo.shape[1]}x{photo.shape[0]}, hole').wait_for(timeout=120000)
       browser.close()
   finally:
     server.terminate()
