@@ -15,13 +15,11 @@ warm-up that includes tracing) and scaled linearly to --iters: every iteration
 does the same work, so this only removes waiting.
 """
 
-import json
-import os
-
 from absl import flags
 
 from inpaint import cli
 from metrics import benchmark_lib
+from metrics import tables
 
 FLAGS = flags.FLAGS
 _D = benchmark_lib.Settings()  # Every default comes from the library's settings.
@@ -67,10 +65,7 @@ def run():
       classifier_dir=FLAGS.classifier_dir)
   res = benchmark_lib.measure(settings, log=lambda line: print(line, flush=True))
   print('\n' + benchmark_lib.table(res))
-  os.makedirs(os.path.dirname(os.path.abspath(FLAGS.json)), exist_ok=True)
-  with open(FLAGS.json, 'w') as f:
-    json.dump(res, f, indent=2)
-  print(f'wrote {FLAGS.json}')
+  tables.write_json(res, FLAGS.json)
 
 
 if __name__ == '__main__':

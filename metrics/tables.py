@@ -32,6 +32,14 @@ def markdown_table(head: Sequence[str], rows: Iterable[Sequence]) -> str:
   return '\n'.join(lines) + '\n'
 
 
+def write_json(value, path: str) -> None:
+  """value as JSON at path (its folder made), and a line saying so."""
+  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+  with open(path, 'w') as f:
+    json.dump(value, f, indent=2)
+  print(f'wrote {path}')
+
+
 def read_csv(path: str) -> List[dict]:
   """The one CSV reader of result files: a list of row dicts ([] when there is no file)."""
   if not os.path.exists(path):

@@ -1,14 +1,7 @@
 """The inpainting page: its fill function on the tiny models, and the page in a real browser."""
 
 import dataclasses
-import io
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import numpy as np
 import pytest
@@ -18,9 +11,7 @@ from inpaint import engine
 from inpaint import photos
 from inpaint import run as runlib
 from inpaint import webapp
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
+from metrics import page_lib
 
 
 def _photo(h=50, w=70, seed=0):
@@ -163,101 +154,62 @@ def test_the_page_fills_photos_at_their_own_resolution(tiny_models, monkeypatch)
   assert lap(got) > 3 * lap(plain)  # The stripes' edges, not a smooth band.
 
 
-def _free_port():
-  with socket.socket() as s:
-    s.bind(('127.0.0.1', 0))
-    return s.getsockname()[1]
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason='no chromium (apt-get install -y chromium)')
+@pytest.mark.skipif(page_lib.CHROMIUM is None, reason='no chromium (apt-get install -y chromium)')
 @pytest.mark.cli
 def test_the_page_in_a_real_browser(tiny_models, tmp_path):
   """Upload, a brush stroke with the mouse, Fill: rows the stroke does not reach are the
-  photo's own, the stroke's band changed. Saves a screenshot (to $INPAINT_SCREENSHOT when
-  set, e.g. docs/app.png)."""
-  sync_playwright = pytest.importorskip('playwright.sync_api').sync_playwright
+  photo's own, the stroke's band changed; the same for a photo edited as a copy, at its own
+  size. Saves a screenshot (to $INPAINT_SCREENSHOT when set, e.g. docs/app.png)."""
+  pytest.importorskip('playwright.sync_api')
   photo = np.asarray(Image.open(os.path.join(webapp.EXAMPLES, 'generated_car_1.png')).convert('RGB'))
-  port = _free_port()
   # The README's screenshot ($INPAINT_SCREENSHOT) shows the shipped models; the test the tiny ones.
   models = [] if os.environ.get('INPAINT_SCREENSHOT') else [
       f'--load_model={tiny_models["dcgan"]}', f'--classifier_dir={tiny_models["googlenet"]}',
       f'--encoder_dir={tiny_models["encoder"]}']
-  server = subprocess.Popen(
-      [sys.executable, '-m', 'inpaint.app', f'--port={port}'] + models,
-      cwd=ROOT, env={**os.environ, 'PYTHONPATH': ROOT}, stdout=subprocess.PIPE,
-      stderr=subprocess.STDOUT, text=True)
-  url = f'http://127.0.0.1:{port}/'
-  try:
-    for _ in range(240):  # The server imports TensorFlow and loads the models first.
-      try:
-        urllib.request.urlopen(url, timeout=1)
-        break
-      except OSError:
-        assert server.poll() is None, server.stdout.read()
-        time.sleep(0.5)
-    with sync_playwright() as p:
-      browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-          '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-          '--disable-background-networking', '--disable-component-update', '--disable-sync'])
-      page = browser.new_page(viewport={'width': 1400, 'height': 1000})
-      page.goto(url, wait_until='networkidle')
-      not_image = tmp_path / 'notes.txt'
-      not_image.write_text('not a photo')
-      page.set_input_files('#editor input[type=file]', str(not_image))
-      page.get_by_text('notes.txt is not an image').wait_for(timeout=2000)
-      page.set_input_files('#editor input[type=file]', os.path.join(webapp.EXAMPLES,
-                                                                     'generated_car_1.png'))
-      page.get_by_text('notes.txt is not an image').wait_for(state='hidden', timeout=2000)
-      page.wait_for_timeout(1500)
-      page.click('#fill')  # Nothing painted yet: a message, not a result.
-      page.get_by_text('Nothing is painted').first.wait_for(timeout=30000)
-
-      def stroke():  # Across the middle of the photo.
-        box = page.query_selector('#editor canvas').bounding_box()
-        y = box['y'] + box['height'] / 2
-        page.mouse.move(box['x'] + box['width'] * 0.35, y)
-        page.mouse.down()
-        for k in range(15):
-          page.mouse.move(box['x'] + box['width'] * (0.35 + 0.02 * k), y, steps=2)
-        page.mouse.up()
-
-      stroke()
-      page.click('#fill')  # The default method and restarts.
-      page.wait_for_selector('#result img', timeout=120000)
-      page.get_by_text('iterations x').wait_for(timeout=30000)
-      src = page.get_attribute('#result img', 'src')
-      page.wait_for_timeout(1000)  # The spread map and the candidates arrive with it.
-      # The first click's message fades by itself; the screenshot shows the result alone.
-      page.get_by_text('Nothing is painted').first.wait_for(state='hidden', timeout=30000)
-      shot = os.environ.get('INPAINT_SCREENSHOT') or str(tmp_path / 'page.png')
-      page.screenshot(path=shot)
-      got = _fetch(src)
-      # Above the page's limit: named in the browser, before anything is sent.
-      Image.new('RGB', (7100, 7100), (90, 90, 90)).save(tmp_path / 'huge.png')
-      page.set_input_files('#editor input[type=file]', str(tmp_path / 'huge.png'))
-      page.get_by_text('7100x7100 = 50,410,000 pixels; the limit is').wait_for(timeout=10000)
-      # Above EDIT_PIXELS: painted as a copy, filled at the photo's own size.
-      big = _stripes(1300, 1800)
-      Image.fromarray(big).save(tmp_path / 'big.png')
-      page.set_input_files('#editor input[type=file]', str(tmp_path / 'big.png'))
-      page.get_by_text("The fill is made at the photo's own 1800x1300").wait_for(timeout=30000)
-      page.wait_for_timeout(1500)
-      stroke()
-      page.click('#fill')
-      page.get_by_text('1800x1300, hole').wait_for(timeout=120000)
-      got_big = _fetch(page.get_attribute('#result img', 'src'))
-      # An example replaces the large photo (Gradio's editor keeps it unless cleared first),
-      # and is filled as itself.
-      page.locator('#examples img').first.click()
-      page.wait_for_timeout(2000)
-      stroke()
-      page.click('#fill')
-      page.get_by_text(f'{photo.shape[1]}x{photo.shape[0]}, hole').wait_for(timeout=120000)
-      browser.close()
-  finally:
-    server.terminate()
-    server.wait(timeout=30)
-  log = server.stdout.read()
+  server = {}
+  with page_lib.serving(models, server) as url, page_lib.browser_page(url) as page:
+    not_image = tmp_path / 'notes.txt'
+    not_image.write_text('not a photo')
+    page_lib.upload(page, str(not_image))
+    page.get_by_text('notes.txt is not an image').wait_for(timeout=2000)
+    page_lib.upload(page, os.path.join(webapp.EXAMPLES, 'generated_car_1.png'))
+    page.get_by_text('notes.txt is not an image').wait_for(state='hidden', timeout=2000)
+    page.wait_for_timeout(1500)
+    page.click('#fill')  # Nothing painted yet: a message, not a result.
+    page.get_by_text('Nothing is painted').first.wait_for(timeout=30000)
+    page_lib.stroke(page)
+    page.click('#fill')  # The default method and restarts.
+    page.wait_for_selector('#result img', timeout=120000)
+    page.get_by_text('iterations x').wait_for(timeout=30000)
+    src = page.get_attribute('#result img', 'src')
+    page.wait_for_timeout(1000)  # The spread map and the candidates arrive with it.
+    # The first click's message fades by itself; the screenshot shows the result alone.
+    page.get_by_text('Nothing is painted').first.wait_for(state='hidden', timeout=30000)
+    shot = os.environ.get('INPAINT_SCREENSHOT') or str(tmp_path / 'page.png')
+    page.screenshot(path=shot)
+    got = _fetch(src)
+    # Above the page's limit: named in the browser, before anything is sent.
+    Image.new('RGB', (7100, 7100), (90, 90, 90)).save(tmp_path / 'huge.png')
+    page_lib.upload(page, str(tmp_path / 'huge.png'))
+    page.get_by_text('7100x7100 = 50,410,000 pixels; the limit is').wait_for(timeout=10000)
+    # Above EDIT_PIXELS: painted as a copy, filled at the photo's own size.
+    big = _stripes(1300, 1800)
+    Image.fromarray(big).save(tmp_path / 'big.png')
+    page_lib.upload(page, str(tmp_path / 'big.png'))
+    page.get_by_text("The fill is made at the photo's own 1800x1300").wait_for(timeout=30000)
+    page.wait_for_timeout(1500)
+    page_lib.stroke(page)
+    page.click('#fill')
+    page.get_by_text('1800x1300, hole').wait_for(timeout=120000)
+    got_big = _fetch(page.get_attribute('#result img', 'src'))
+    # An example replaces the large photo (Gradio's editor keeps it unless cleared first),
+    # and is filled as itself.
+    page.locator('#examples img').first.click()
+    page.wait_for_timeout(2000)
+    page_lib.stroke(page)
+    page.click('#fill')
+    page.get_by_text(f'{photo.shape[1]}x{photo.shape[0]}, hole').wait_for(timeout=120000)
+  log = server['text']
   # A user's error is one line in the server's log, not a traceback.
   assert 'refused: Nothing is painted' in log and 'Traceback' not in log, log
   assert os.path.exists(shot)
@@ -270,7 +222,7 @@ def test_the_page_in_a_real_browser(tiny_models, tmp_path):
 
 
 def _fetch(url):
-  return np.asarray(Image.open(io.BytesIO(urllib.request.urlopen(url).read())).convert('RGB'))
+  return np.asarray(page_lib.fetch(url).convert('RGB'))
 
 
 def _stripes(h, w):
@@ -278,3 +230,18 @@ def _stripes(h, w):
   yy, xx = np.mgrid[0:h, 0:w]
   on = (((xx + yy) // 6) % 2)[..., None] > 0
   return np.where(on, [200, 60, 40], [30, 90, 160]).astype(np.uint8) + (yy * 40 // h)[..., None].astype(np.uint8)
+
+
+@pytest.mark.skipif(page_lib.CHROMIUM is None, reason='no chromium (apt-get install -y chromium)')
+@pytest.mark.cli
+def test_the_page_speed_benchmark_times_every_wait(tiny_models):
+  """metrics.page_speed's measurements, on the tiny models and a photo edited as a copy."""
+  pytest.importorskip('playwright.sync_api')
+  got = page_lib.measure(1800, 1300, [f'--load_model={tiny_models["dcgan"]}',
+                                      f'--classifier_dir={tiny_models["googlenet"]}',
+                                      f'--encoder_dir={tiny_models["encoder"]}'],
+                         log=lambda line: None)
+  for key in ('not_an_image_message_s', 'above_the_limit_message_s', 'photo_ready_s',
+              'nothing_painted_message_s', 'fill_to_result_s'):
+    assert 0 < got[key] < 300, key
+  assert got['result_size'] == [1800, 1300] and got['status'].startswith('search, 1800x1300')

@@ -37,11 +37,13 @@ LAYERS = (
     # Jobs over jobs: comparison, sweeps, speed.
     ('metrics.compare_lib', 'metrics.sweep_lib', 'metrics.benchmark_lib', 'metrics.fd_curve_lib',
      'metrics.hires_lib', 'inpaint.webapp'),
+    # The page driven in a browser (it times the page's server and what the page does).
+    ('metrics.page_lib',),
     # Entry points.
     ('inpaint.main', 'inpaint.inpaint_main', 'googlenet.train', 'metrics.compare',
      'metrics.sweep', 'metrics.fd_main', 'metrics.fd_curve', 'metrics.benchmark',
      'metrics.measure_errors', 'metrics.report', 'inpaint.app', 'masks.__main__',
-     'inpaint.encoder_main', 'metrics.hires'),
+     'inpaint.encoder_main', 'metrics.hires', 'metrics.page_speed'),
 )
 RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}
 ENTRY = set(LAYERS[-1])
