@@ -6,6 +6,7 @@ Needs Playwright's Python package and a Chromium on the PATH (Debian's `chromium
 """
 
 import contextlib
+import io
 import os
 import shutil
 import socket
@@ -87,7 +88,6 @@ def stroke(page) -> None:
 
 def fetch(url: str):
   """The image at url, as PIL reads it."""
-  import io  # pylint: disable=import-outside-toplevel
   return Image.open(io.BytesIO(urllib.request.urlopen(url).read()))
 
 
